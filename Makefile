@@ -1,0 +1,46 @@
+# Two commands for a newcomer:  make run  (app with demo data)  ·  make test  (the whole suite)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app
+
+RUN_DEBS  := fonts-ipaexfont
+TEST_DEBS := fonts-ipaexfont chromium poppler-utils
+
+.PHONY: run test serve demo bench check-forms clean
+
+run: $(BIN)/.runtime debs-run
+	$(FLASK) init-db
+	$(FLASK) demo
+	$(FLASK) serve
+
+test: $(BIN)/.dev debs-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+serve: $(BIN)/.runtime
+	$(FLASK) serve
+
+bench: $(BIN)/.dev
+	$(BIN)/python -m bench.run
+
+check-forms: $(BIN)/.runtime
+	$(FLASK) check-forms
+
+# Debian packages, installed only when missing (as root, or through sudo).
+debs-run:
+	@./scripts/ensure-debs $(RUN_DEBS)
+debs-test:
+	@./scripts/ensure-debs $(TEST_DEBS)
+
+$(BIN)/.runtime: requirements.txt
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || ./scripts/ensure-debs python3-venv
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

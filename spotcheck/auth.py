@@ -1,0 +1,191 @@
+"""Accounts, roles, passwords and login throttling (plain functions over the database)."""
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_login import LoginManager, UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import audit
+from .db import get_db
+from .clock import now, now_iso
+
+ROLES = {
+    "admin": "監査責任者（管理者）",
+    "auditor": "監査員",
+    "section_head": "所属長・セキュリティリーダー",
+    "viewer": "閲覧者（集計のみ）",
+}
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{2,40}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A Japanese, user-facing reason why an account change was refused."""
+
+
+@dataclass(frozen=True)
+class User(UserMixin):
+    """The logged-in person, as flask-login sees them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    section_id: int | None
+    active: bool
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def role_label(self):
+        return ROLES[self.role]
+
+
+def _user(row):
+    return User(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        section_id=row["section_id"],
+        active=bool(row["active"]),
+    )
+
+
+def get_user(db, user_id):
+    """The user with this id, or None."""
+    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    return _user(rows[0]) if rows else None
+
+
+def list_users(db):
+    """All accounts with their section names, for the admin screen."""
+    return list(
+        db.query(
+            "SELECT u.*, s.name AS section_name FROM users u"
+            " LEFT JOIN sections s ON s.id = u.section_id ORDER BY u.role, u.username"
+        )
+    )
+
+
+def create_user(db, username, password, role, *, display_name=None, section_code=None, actor_id=None):
+    """Create an account after checking every field; returns the new id."""
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError("ユーザー名は半角英数字と . _ - の 2〜40 文字にしてください。")
+    if role not in ROLES:
+        raise AccountError(f"役割「{role}」はありません。{'、'.join(ROLES)} のいずれかです。")
+    check_password(password)
+    if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+        raise AccountError(f"ユーザー名「{username}」は既に使われています。")
+    section_id = None
+    if role == "section_head":
+        if not section_code:
+            raise AccountError("所属長・セキュリティリーダーには所属コードを指定してください。")
+        row = db.execute("SELECT id FROM sections WHERE code = ?", [section_code]).fetchone()
+        if row is None:
+            raise AccountError(f"所属コード「{section_code}」は登録されていません。")
+        section_id = row[0]
+    with db.atomic():
+        user_id = db["users"].insert(
+            {
+                "username": username,
+                "display_name": (display_name or username).strip(),
+                "password_hash": generate_password_hash(password),
+                "role": role,
+                "section_id": section_id,
+                "active": 1,
+                "created_at": now_iso(),
+            }
+        ).last_pk
+        audit.record(
+            db, user_id=actor_id, action="create", entity="user", entity_id=user_id,
+            after={"username": username, "role": role, "section_id": section_id},
+        )
+    return user_id
+
+
+def set_password(db, user_id, password, *, actor_id=None):
+    """Replace a user's password."""
+    check_password(password)
+    with db.atomic():
+        db["users"].update(user_id, {"password_hash": generate_password_hash(password)})
+        audit.record(db, user_id=actor_id, action="set_password", entity="user", entity_id=user_id)
+
+
+def set_active(db, user_id, active, *, actor_id=None):
+    """Enable or disable an account (accounts are never deleted: the log refers to them)."""
+    with db.atomic():
+        db["users"].update(user_id, {"active": int(active)})
+        audit.record(
+            db, user_id=actor_id, action="enable" if active else "disable", entity="user", entity_id=user_id
+        )
+
+
+def check_password(password):
+    """Refuse passwords too short to survive a guess."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"パスワードは {MIN_PASSWORD_LENGTH} 文字以上にしてください。")
+
+
+def authenticate(db, username, password, ip, *, max_failures, lock_minutes):
+    """Return the user for a correct login, or raise AccountError (also when locked)."""
+    keys = (f"user:{username.strip().lower()}", f"ip:{ip}")
+    if any(_locked(db, key) for key in keys):
+        raise AccountError(
+            f"ログインに続けて失敗したため、{lock_minutes} 分間ログインできません。時間をおいて再度お試しください。"
+        )
+    row = db.execute(
+        "SELECT id, password_hash, active FROM users WHERE username = ?", [username.strip()]
+    ).fetchone()
+    # Hash even for unknown users so response time does not reveal which names exist.
+    stored = row[1] if row else _DUMMY_HASH
+    if not check_password_hash(stored, password) or row is None or not row[2]:
+        for key in keys:
+            _count_failure(db, key, max_failures, lock_minutes)
+        raise AccountError("ユーザー名またはパスワードが違います。")
+    db.execute("DELETE FROM login_failures WHERE key = ?", [keys[0]])
+    return get_user(db, row[0])
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _locked(db, key):
+    row = db.execute("SELECT locked_until FROM login_failures WHERE key = ?", [key]).fetchone()
+    return bool(row and row[0] and row[0] > now_iso())
+
+
+def _count_failure(db, key, max_failures, lock_minutes):
+    with db.atomic():
+        row = db.execute("SELECT failures, locked_until FROM login_failures WHERE key = ?", [key]).fetchone()
+        # A lock that has expired starts a fresh count.
+        failures = 1 if row is None or (row[1] and row[1] <= now_iso()) else row[0] + 1
+        locked_until = None
+        if failures >= max_failures:
+            locked_until = (now() + timedelta(minutes=lock_minutes)).isoformat(timespec="seconds")
+        db.execute(
+            "INSERT INTO login_failures (key, failures, locked_until) VALUES (?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+            [key, failures, locked_until],
+        )
+
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "ログインしてください。"
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    """Reload the session's user; a disabled account ends the session."""
+    user = get_user(get_db(), int(user_id))
+    return user if user and user.active else None
+
+
+def init_app(app):
+    """Install flask-login."""
+    login_manager.init_app(app)

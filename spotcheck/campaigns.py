@@ -1,0 +1,82 @@
+"""Campaigns (e.g. 令和6年度): each pins the checklist versions it was created with."""
+import json
+import re
+
+from . import audit, checklists
+from .clock import now_iso
+
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,20}$")
+
+
+class CampaignError(ValueError):
+    """A Japanese, user-facing reason why a campaign could not be created."""
+
+
+def create_campaign(db, code, title, forms: checklists.Checklists, *, fiscal_year=None, user_id=None):
+    """Create a campaign that keeps its own copy of today's checklists; returns its id."""
+    code, title = code.strip(), title.strip()
+    if not CODE_PATTERN.match(code):
+        raise CampaignError("キャンペーンコードは半角英数字と _ - の 20 文字までにしてください（例: R6）。")
+    if not title:
+        raise CampaignError("名称を入力してください（例: 令和6年度 情報セキュリティ監査）。")
+    if fiscal_year is not None and not 1989 <= int(fiscal_year) <= 2200:
+        raise CampaignError(f"年度 {fiscal_year} は範囲外です（西暦で入力してください）。")
+    if db.execute("SELECT 1 FROM campaigns WHERE code = ?", [code]).fetchone():
+        raise CampaignError(f"キャンペーンコード「{code}」は既にあります。")
+    with db.atomic():
+        digests = {kind: _pin(db, kind, sheet) for kind, sheet in (("selfcheck", forms.selfcheck), ("onsite", forms.onsite))}
+        campaign_id = db["campaigns"].insert(
+            {
+                "code": code,
+                "title": title,
+                "fiscal_year": fiscal_year,
+                "selfcheck_digest": digests["selfcheck"],
+                "onsite_digest": digests["onsite"],
+                "created_by": user_id,
+                "created_at": now_iso(),
+            }
+        ).last_pk
+        audit.record(db, user_id=user_id, action="create", entity="campaign", entity_id=campaign_id,
+                     after={"code": code, "title": title, **digests})
+    return campaign_id
+
+
+def _pin(db, kind, sheet):
+    """Store this checklist version once (keyed by its digest) and return the digest."""
+    digest = checklists.digest(sheet)
+    db.execute(
+        "INSERT OR IGNORE INTO checklists (digest, kind, version, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        [digest, kind, sheet.version, json.dumps(checklists.to_dict(sheet), ensure_ascii=False), now_iso()],
+    )
+    return digest
+
+
+def list_campaigns(db):
+    """All campaigns, newest first, with how many self-check answers each holds."""
+    return list(
+        db.query(
+            "SELECT c.*, (SELECT count(*) FROM selfcheck_responses r WHERE r.campaign_id = c.id) AS responses"
+            " FROM campaigns c ORDER BY c.created_at DESC, c.id DESC"
+        )
+    )
+
+
+def get_campaign(db, *, campaign_id=None, code=None):
+    """One campaign by id or code, or None."""
+    column, value = ("id", campaign_id) if campaign_id is not None else ("code", code)
+    rows = list(db.query(f"SELECT * FROM campaigns WHERE {column} = ?", [value]))
+    return rows[0] if rows else None
+
+
+def pinned_selfcheck(db, campaign):
+    """The self-check sheet exactly as the campaign pinned it."""
+    return checklists.selfcheck_from_dict(_pinned_body(db, campaign["selfcheck_digest"]))
+
+
+def pinned_onsite(db, campaign):
+    """The on-site checklist exactly as the campaign pinned it."""
+    return checklists.onsite_from_dict(_pinned_body(db, campaign["onsite_digest"]))
+
+
+def _pinned_body(db, digest):
+    return json.loads(db.execute("SELECT body FROM checklists WHERE digest = ?", [digest]).fetchone()[0])

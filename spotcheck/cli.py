@@ -1,0 +1,161 @@
+"""Flask commands for admins: set up, accounts, campaigns, imports, demo data, serving."""
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from . import auth, campaigns, checklists, imports, loaded_forms, migrations
+from .db import get_db
+from .importing import COUNT_LABELS, ImportRejected
+
+def fail(messages):
+    """Print Japanese error lines to stderr and stop with exit code 1."""
+    for line in messages if isinstance(messages, list) else [messages]:
+        click.echo(line, err=True)
+    sys.exit(1)
+
+
+def forms_or_fail():
+    """The loaded checklists, or stop with the forms/ errors."""
+    try:
+        return loaded_forms.current()
+    except checklists.FormsError as error:
+        fail(error.errors + ["forms/ を直してから再実行してください。"])
+
+
+def summary(plan):
+    """One line of counts, then the notices, as an admin reads them."""
+    counts = "、".join(f"{COUNT_LABELS[k]} {v} 件" for k, v in plan.counts.items())
+    return "\n".join([f"{plan.filename}: {counts}"] + [f"  ※ {n}" for n in plan.notices])
+
+
+@click.command("init-db")
+def init_db_command():
+    """データベースを作成・更新します（何度実行しても安全です）。"""
+    migrations.apply(get_db())
+    click.echo(f"データベースを準備しました: {current_app.config['DATABASE']}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(list(auth.ROLES)), help="役割")
+@click.option("--name", "display_name", help="表示名（省略時はユーザー名）")
+@click.option("--section", "section_code", help="所属コード（所属長の場合に必須）")
+@click.option("--password-stdin", is_flag=True, help="パスワードを標準入力から 1 行読みます")
+def create_user_command(username, role, display_name, section_code, password_stdin):
+    """ユーザーを作成します。"""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("パスワード", hide_input=True, confirmation_prompt="パスワード（確認）")
+    try:
+        auth.create_user(get_db(), username, password, role, display_name=display_name, section_code=section_code)
+    except auth.AccountError as error:
+        fail(str(error))
+    click.echo(f"ユーザー「{username}」（{auth.ROLES[role]}）を作成しました。")
+
+
+@click.command("create-campaign")
+@click.argument("code")
+@click.option("--title", required=True, help="名称（例: 令和6年度 情報セキュリティ監査）")
+@click.option("--fiscal-year", type=int, help="年度（西暦、例: 2024）")
+def create_campaign_command(code, title, fiscal_year):
+    """監査キャンペーンを作成し、現在のチェックリストを固定します。"""
+    try:
+        campaigns.create_campaign(get_db(), code, title, forms_or_fail(), fiscal_year=fiscal_year)
+    except campaigns.CampaignError as error:
+        fail(str(error))
+    click.echo(f"キャンペーン「{code}」を作成しました。")
+
+
+def run_import(kind, path, campaign=None):
+    """Plan an import from a file, apply it, and say what changed; nothing is written on error."""
+    db = get_db()
+    data = Path(path).read_bytes()
+    try:
+        plan = imports.plan(db, kind, data, Path(path).name, campaign=campaign, max_rows=current_app.config["MAX_IMPORT_ROWS"])
+        imports.apply(db, plan, None)
+    except ImportRejected as error:
+        fail(error.messages + ["取り込みを中止しました。データは変更していません。"])
+    click.echo(summary(plan))
+    click.echo("取り込みました。")
+
+
+@click.command("import-sections")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_sections_command(file):
+    """所属一覧（CSV / XLSX）を取り込みます。"""
+    run_import("sections", file)
+
+
+@click.command("import-staff")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_staff_command(file):
+    """職員名簿（CSV / XLSX）を取り込みます。ファイルにない職員は退職扱いにします。"""
+    run_import("staff", file)
+
+
+@click.command("import-selfcheck")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--campaign", "campaign_code", required=True, help="キャンペーンコード（例: R6）")
+def import_selfcheck_command(file, campaign_code):
+    """セルフチェック結果（CSV / XLSX）をキャンペーンに取り込みます。"""
+    campaign = campaigns.get_campaign(get_db(), code=campaign_code)
+    if campaign is None:
+        fail(f"キャンペーン「{campaign_code}」はありません。先に create-campaign で作成してください。")
+    run_import("selfcheck", file, campaign)
+
+
+@click.command("check-forms")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+def check_forms_command(folder):
+    """forms/ のチェックリスト定義を検査します。"""
+    folder = folder or current_app.config["FORMS_DIR"]
+    errors = checklists.validate_forms(folder)
+    if errors:
+        fail(errors + [f"{len(errors)} 件の問題があります。"])
+    click.echo(f"{folder}: チェックリスト定義に問題はありません。")
+
+
+@click.command("demo")
+def demo_command():
+    """架空の市のデモデータ（所属・職員・セルフチェック結果・ユーザー）を読み込みます。"""
+    from . import demo
+
+    db = get_db()
+    migrations.apply(db)
+    for line in demo.load(db, forms_or_fail(), Path(current_app.instance_path)):
+        click.echo(line)
+
+
+@click.command("serve")
+@click.option("--host", help="待ち受けるアドレス（既定: 設定の HOST）")
+@click.option("--port", type=int, help="ポート番号（既定: 設定の PORT）")
+def serve_command(host, port):
+    """waitress でアプリを公開します（Windows でも動きます）。"""
+    import waitress
+
+    host = host or current_app.config["HOST"]
+    port = port or current_app.config["PORT"]
+    click.echo(f"http://{host}:{port}/ で公開しています。終了は Ctrl+C です。")
+    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=8)
+
+
+COMMANDS = (
+    init_db_command,
+    create_user_command,
+    create_campaign_command,
+    import_sections_command,
+    import_staff_command,
+    import_selfcheck_command,
+    check_forms_command,
+    demo_command,
+    serve_command,
+)
+
+
+def init_app(app):
+    """Register the commands with `flask --app app …`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

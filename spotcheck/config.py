@@ -1,0 +1,46 @@
+"""Settings declared as data: every key with its default and what it is for."""
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key, its default and a line of help for admins."""
+
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS = (
+    Setting("FORMS_DIR", None, "Folder with selfcheck.toml and onsite.toml (default: forms/ beside the package)."),
+    Setting("MAX_CONTENT_LENGTH", 16 * 1024 * 1024, "Largest accepted upload in bytes."),
+    Setting("MAX_IMPORT_ROWS", 200_000, "Largest number of data rows in one imported file."),
+    Setting("IDLE_TIMEOUT_MINUTES", 30, "Log a user out after this many minutes without a request."),
+    Setting("LOGIN_MAX_FAILURES", 5, "Failed logins (per user name and per IP) before the lock."),
+    Setting("LOGIN_LOCK_MINUTES", 15, "How long a login stays locked after too many failures."),
+    Setting("SESSION_COOKIE_SECURE", False, "Send the session cookie over HTTPS only (set True behind TLS)."),
+    Setting("SESSION_COOKIE_HTTPONLY", True, "Keep the session cookie away from scripts."),
+    Setting("SESSION_COOKIE_SAMESITE", "Lax", "Do not send the session cookie on cross-site posts."),
+    Setting("BABEL_DEFAULT_LOCALE", "ja", "Language of the user interface unless a user picks another."),
+    Setting("LANGUAGES", ("ja", "en"), "Languages a user can choose."),
+    Setting("PAGE_SIZE", 50, "Rows per page in long lists."),
+    Setting("HOST", "127.0.0.1", "Address `flask serve` listens on (0.0.0.0 for the office LAN)."),
+    Setting("PORT", 5000, "Port `flask serve` listens on."),
+)
+
+
+def defaults() -> dict:
+    """All settings at their default values."""
+    return {s.name: s.default for s in SETTINGS}
+
+
+def instance_secret(instance_path: Path) -> str:
+    """Read the instance's secret key, creating it on first run."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        # Created once per installation so no two cities share a key and none is in the code.
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,41 @@
+"""One translation mechanism: Japanese source strings, English from a .po catalog."""
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, session
+from flask_babel import Babel
+
+CATALOG_DIR = Path(__file__).parent / "translations"
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+
+babel = Babel()
+
+
+def select_locale():
+    """The language the user picked, else the city's default (Japanese)."""
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def compile_catalogs(target: Path) -> Path:
+    """Compile the shipped .po files into target, so no build step is needed on any OS."""
+    for po_path in CATALOG_DIR.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = target / po_path.relative_to(CATALOG_DIR).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+    return target
+
+
+def init_app(app):
+    """Compile catalogs into the instance folder and install Flask-Babel."""
+    compiled = compile_catalogs(Path(app.instance_path) / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
+    babel.init_app(app, locale_selector=select_locale)

@@ -1,0 +1,137 @@
+"""Numbered schema steps. Add new steps at the end; never edit or drop an applied one."""
+from sqlite_utils import Migrations
+
+migrations = Migrations("spotcheck")
+
+
+@migrations(name="0001_people_and_accounts")
+def people_and_accounts(db):
+    """Sections, staff, user accounts and login throttling."""
+    db.executescript(
+        """
+        CREATE TABLE sections (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            my_number INTEGER NOT NULL DEFAULT 0 CHECK (my_number IN (0, 1)),
+            outsourced INTEGER NOT NULL DEFAULT 0 CHECK (outsourced IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            staff_no TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kana TEXT NOT NULL DEFAULT '',
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            employment TEXT NOT NULL
+                CHECK (employment IN ('regular', 'fiscal_year', 'reappointed', 'other')),
+            uses_pc INTEGER NOT NULL CHECK (uses_pc IN (0, 1)),
+            search_key TEXT NOT NULL,
+            retired_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX staff_section ON staff(section_id, retired_at);
+        CREATE INDEX staff_employment ON staff(employment);
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'auditor', 'section_head', 'viewer')),
+            section_id INTEGER REFERENCES sections(id),
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            created_at TEXT NOT NULL,
+            CHECK (role <> 'section_head' OR section_id IS NOT NULL)
+        );
+        CREATE TABLE login_failures (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            locked_until TEXT
+        );
+        """
+    )
+
+
+@migrations(name="0002_campaigns_and_selfcheck")
+def campaigns_and_selfcheck(db):
+    """Pinned checklists, campaigns, imports and self-check answers."""
+    db.executescript(
+        """
+        CREATE TABLE checklists (
+            digest TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('selfcheck', 'onsite')),
+            version TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            fiscal_year INTEGER,
+            selfcheck_digest TEXT NOT NULL REFERENCES checklists(digest),
+            onsite_digest TEXT NOT NULL REFERENCES checklists(digest),
+            created_by INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('sections', 'staff', 'selfcheck')),
+            filename TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            campaign_id INTEGER REFERENCES campaigns(id),
+            user_id INTEGER REFERENCES users(id),
+            summary TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE selfcheck_responses (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            answered_on TEXT,
+            import_id INTEGER REFERENCES imports(id),
+            updated_at TEXT NOT NULL,
+            UNIQUE (campaign_id, staff_id)
+        );
+        CREATE INDEX selfcheck_responses_staff ON selfcheck_responses(staff_id);
+        -- One row per answered item; '' is 未回答. WITHOUT ROWID: the key is the data.
+        CREATE TABLE selfcheck_answers (
+            response_id INTEGER NOT NULL REFERENCES selfcheck_responses(id) ON DELETE CASCADE,
+            item_no INTEGER NOT NULL CHECK (item_no BETWEEN 1 AND 99),
+            answer TEXT NOT NULL,
+            out_of_scope INTEGER NOT NULL DEFAULT 0 CHECK (out_of_scope IN (0, 1)),
+            PRIMARY KEY (response_id, item_no)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+@migrations(name="0003_audit_log")
+def audit_log(db):
+    """An append-only log of who changed what."""
+    db.executescript(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id),
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id INTEGER,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        """
+    )
+
+
+def apply(db):
+    """Bring the database schema up to date; a no-op when it already is."""
+    migrations.apply(db)

@@ -1,0 +1,263 @@
+"""Sections and staff: importing the city's files, and finding people."""
+import re
+import unicodedata
+
+from .clock import now_iso
+from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, parse_flag, read, record_import
+from .tabular import normalize
+
+EMPLOYMENT = {
+    "regular": "正規職員",
+    "fiscal_year": "会計年度任用職員",
+    "reappointed": "再任用職員",
+    "other": "その他",
+}
+_EMPLOYMENT_BY_WORD = {**{label: code for code, label in EMPLOYMENT.items()}, **{code: code for code in EMPLOYMENT}}
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,20}$")
+
+SECTION_COLUMNS = (
+    Column("code", "所属コード", "dept_code"),
+    Column("name", "所属名", "dept_name"),
+    Column("my_number", "特定個人情報", "my_number"),
+    Column("outsourced", "業務委託システム", "outsourced"),
+)
+STAFF_COLUMNS = (
+    Column("staff_no", "職員番号", "staff_no"),
+    Column("name", "氏名", "name"),
+    Column("kana", "フリガナ", "kana", required=False),
+    Column("dept_code", "所属コード", "dept_code"),
+    Column("dept_name", "所属名", "dept_name", required=False),
+    Column("employment", "任用区分", "employment"),
+    Column("uses_pc", "PC使用", "uses_pc"),
+)
+SECTION_FIELDS = ("name", "my_number", "outsourced")
+STAFF_FIELDS = ("name", "kana", "section_id", "employment", "uses_pc")
+
+
+def plan_sections(db, data, filename, *, max_rows=200_000):
+    """Validate a sections file and work out what importing it would change."""
+    table = read(data, filename, max_rows)
+    index, _, notices = map_columns(table, SECTION_COLUMNS, filename)
+    existing = {row["code"]: row for row in db.query("SELECT * FROM sections")}
+    pad = ZeroPadder(list(existing) + _text_codes(table, index["code"]))
+    problems, seen, records = Problems(filename), {}, {}
+    for row in table.rows:
+        cell = lambda key: row.cells[index[key]]  # noqa: E731 — reads better than four lookups
+        code = pad(normalize(cell("code")))
+        if not CODE_PATTERN.match(code):
+            problems.add(row.line, "所属コード", f"「{code}」は所属コードとして使えません（半角英数字 20 文字まで）。")
+        elif code in seen:
+            problems.add(row.line, "所属コード", f"{code} が {seen[code]} 行目と重複しています。")
+        seen.setdefault(code, row.line)
+        record = {"code": code, "name": cell("name").strip()}
+        if not record["name"]:
+            problems.add(row.line, "所属名", "空欄です。")
+        for key, label in (("my_number", "特定個人情報"), ("outsourced", "業務委託システム")):
+            flag = parse_flag(cell(key))
+            if flag is None:
+                problems.add(row.line, label, f"「{cell(key)}」は 有/無 として読めません。")
+            record[key] = int(bool(flag))
+        records[code] = record
+    problems.raise_if_any()
+    counts = _diff_counts(existing, records, SECTION_FIELDS)
+    untouched = len(set(existing) - set(records))
+    if untouched:
+        notices.append(f"ファイルにない所属が {untouched} 件あります（変更していません）。")
+    return Plan("sections", filename, file_digest(data), counts, notices + pad.notice("所属コード"), payload=records)
+
+
+def apply_sections(db, plan, user_id):
+    """Write a planned sections import in one transaction; returns the import id."""
+    stamp = now_iso()
+    with db.atomic():
+        existing = {row["code"]: row for row in db.query("SELECT * FROM sections")}
+        for code, record in plan.payload.items():
+            _upsert(db, "sections", existing.get(code), record, SECTION_FIELDS, stamp)
+        return record_import(db, plan, user_id)
+
+
+def plan_staff(db, data, filename, *, max_rows=200_000):
+    """Validate a roster and work out who is new, changed, unchanged or retired."""
+    table = read(data, filename, max_rows)
+    index, _, notices = map_columns(table, STAFF_COLUMNS, filename)
+    sections = {row["code"]: row for row in db.query("SELECT id, code, name FROM sections")}
+    existing = {row["staff_no"]: row for row in db.query("SELECT * FROM staff")}
+    pad_staff = ZeroPadder(list(existing) + _text_codes(table, index["staff_no"]))
+    pad_section = ZeroPadder(list(sections) + _text_codes(table, index["dept_code"]))
+    problems, seen, records, new_sections = Problems(filename), {}, {}, {}
+    for row in table.rows:
+        cell = lambda key: row.cells[index[key]] if key in index else ""  # noqa: E731
+        staff_no = pad_staff(normalize(cell("staff_no")))
+        if not CODE_PATTERN.match(staff_no):
+            problems.add(row.line, "職員番号", f"「{staff_no}」は職員番号として使えません（半角英数字 20 文字まで）。")
+        elif staff_no in seen:
+            problems.add(row.line, "職員番号", f"{staff_no} が {seen[staff_no]} 行目と重複しています。")
+        seen.setdefault(staff_no, row.line)
+        name = cell("name").strip()
+        if not name:
+            problems.add(row.line, "氏名", "空欄です。")
+        dept_code = pad_section(normalize(cell("dept_code")))
+        dept_name = cell("dept_name").strip()
+        if dept_code not in sections and dept_code not in new_sections:
+            if not dept_name:
+                problems.add(row.line, "所属コード", f"{dept_code or '（空欄）'} は所属一覧にありません（所属名の列があれば新しい所属として登録します）。")
+            elif CODE_PATTERN.match(dept_code):
+                new_sections[dept_code] = dept_name
+        employment = _EMPLOYMENT_BY_WORD.get(normalize(cell("employment")))
+        if employment is None:
+            problems.add(row.line, "任用区分", f"「{cell('employment')}」は {'/'.join(EMPLOYMENT.values())} のいずれでもありません。")
+        uses_pc = parse_flag(cell("uses_pc"))
+        if uses_pc is None:
+            problems.add(row.line, "PC使用", f"「{cell('uses_pc')}」は 有/無 として読めません。")
+        records[staff_no] = {
+            "staff_no": staff_no,
+            "name": name,
+            "kana": cell("kana").strip(),
+            "dept_code": dept_code,
+            "employment": employment,
+            "uses_pc": int(bool(uses_pc)),
+        }
+    problems.raise_if_any()
+    section_ids = {code: row["id"] for code, row in sections.items()}
+    comparable = {no: _with_section_id(rec, section_ids) for no, rec in records.items()}
+    counts = _diff_counts(existing, comparable, STAFF_FIELDS + ("retired_at",))
+    counts["retired"] = sum(1 for no, row in existing.items() if no not in records and row["retired_at"] is None)
+    counts["new_sections"] = len(new_sections)
+    notices += pad_staff.notice("職員番号") + pad_section.notice("所属コード")
+    if new_sections:
+        notices.append(f"所属一覧にない所属 {len(new_sections)} 件を名簿の所属名で登録します: {'、'.join(new_sections.values())}")
+    return Plan("staff", filename, file_digest(data), counts, notices, payload=(records, new_sections))
+
+
+def apply_staff(db, plan, user_id):
+    """Write a planned roster import in one transaction; people missing from it are retired."""
+    records, new_sections = plan.payload
+    stamp = now_iso()
+    with db.atomic():
+        for code, name in new_sections.items():
+            db["sections"].insert(
+                {"code": code, "name": name, "my_number": 0, "outsourced": 0, "created_at": stamp, "updated_at": stamp}
+            )
+        section_ids = {row["code"]: row["id"] for row in db.query("SELECT id, code FROM sections")}
+        existing = {row["staff_no"]: row for row in db.query("SELECT * FROM staff")}
+        inserts = []
+        for staff_no, record in records.items():
+            row = _with_section_id(record, section_ids)
+            row["search_key"] = search_key(row["name"], row["kana"])
+            if staff_no in existing:
+                _upsert(db, "staff", existing[staff_no], row, STAFF_FIELDS + ("retired_at", "search_key"), stamp)
+            else:
+                inserts.append(dict(row, created_at=stamp, updated_at=stamp))
+        db["staff"].insert_all(inserts, batch_size=1000)
+        retired = [row["id"] for no, row in existing.items() if no not in records and row["retired_at"] is None]
+        db.conn.executemany(
+            "UPDATE staff SET retired_at = ?, updated_at = ? WHERE id = ?", [(stamp, stamp, i) for i in retired]
+        )
+        return record_import(db, plan, user_id)
+
+
+def _with_section_id(record, section_ids):
+    """The staff row as stored: section id instead of code, and active (retired_at NULL)."""
+    row = {key: value for key, value in record.items() if key != "dept_code"}
+    row["section_id"] = section_ids.get(record["dept_code"])
+    row["retired_at"] = None
+    return row
+
+
+def _diff_counts(existing, records, fields):
+    """How many records are new, changed or unchanged compared with the stored rows."""
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    for key, record in records.items():
+        old = existing.get(key)
+        if old is None:
+            counts["new"] += 1
+        elif any(old[f] != record.get(f) for f in fields):
+            counts["changed"] += 1
+        else:
+            counts["unchanged"] += 1
+    return counts
+
+
+def _upsert(db, table, old, record, fields, stamp):
+    """Insert a new row, or update only the fields that differ."""
+    if old is None:
+        db[table].insert(dict(record, created_at=stamp, updated_at=stamp))
+        return
+    changes = {f: record.get(f) for f in fields if old[f] != record.get(f)}
+    if changes:
+        db[table].update(old["id"], dict(changes, updated_at=stamp))
+
+
+def _text_codes(table, column):
+    """Codes typed as text in the file: they show the width a roster uses."""
+    return [normalize(row.cells[column]) for row in table.rows if column not in row.numeric]
+
+
+def search_key(*parts):
+    """A form of name and kana that matches however people type them (width, kana, spaces)."""
+    text = unicodedata.normalize("NFKC", "".join(parts))
+    # Hiragana → katakana, so 「すずき」 finds 「スズキ」.
+    text = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
+    return re.sub(r"\s+", "", text).lower()
+
+
+def search_staff(db, *, query="", section_id=None, employment=None, include_retired=False, page=1, page_size=50):
+    """Staff matching a name/kana/number query and filters, one page at a time; (rows, total)."""
+    where, params = [], []
+    if query:
+        where.append("(s.search_key LIKE ? ESCAPE '\\' OR s.staff_no = ?)")
+        params += [f"%{_escape_like(search_key(query))}%", normalize(query)]
+    if section_id:
+        where.append("s.section_id = ?")
+        params.append(section_id)
+    if employment:
+        where.append("s.employment = ?")
+        params.append(employment)
+    if not include_retired:
+        where.append("s.retired_at IS NULL")
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    total = db.execute(f"SELECT count(*) FROM staff s {clause}", params).fetchone()[0]
+    rows = db.query(
+        f"SELECT s.*, sec.code AS section_code, sec.name AS section_name FROM staff s"
+        f" JOIN sections sec ON sec.id = s.section_id {clause}"
+        f" ORDER BY sec.code, s.kana, s.staff_no LIMIT ? OFFSET ?",
+        params + [page_size, (page - 1) * page_size],
+    )
+    return list(rows), total
+
+
+def _escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def get_staff(db, staff_id):
+    """One person with their section, or None."""
+    rows = list(
+        db.query(
+            "SELECT s.*, sec.code AS section_code, sec.name AS section_name, sec.my_number, sec.outsourced"
+            " FROM staff s JOIN sections sec ON sec.id = s.section_id WHERE s.id = ?",
+            [staff_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def list_sections(db):
+    """Every section with its count of active staff."""
+    return list(
+        db.query(
+            "SELECT sec.*, count(s.id) AS staff_count FROM sections sec"
+            " LEFT JOIN staff s ON s.section_id = sec.id AND s.retired_at IS NULL"
+            " GROUP BY sec.id ORDER BY sec.code"
+        )
+    )
+
+
+def counts(db):
+    """How many sections and active/retired staff are on file."""
+    row = db.execute(
+        "SELECT (SELECT count(*) FROM sections),"
+        " (SELECT count(*) FROM staff WHERE retired_at IS NULL),"
+        " (SELECT count(*) FROM staff WHERE retired_at IS NOT NULL)"
+    ).fetchone()
+    return {"sections": row[0], "active": row[1], "retired": row[2]}

@@ -1,0 +1,63 @@
+"""Blueprints, one per area of the app; each view is thin over a domain function."""
+from datetime import date, datetime
+
+from flask import current_app, render_template
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
+
+from .. import imports, wareki
+from ..i18n import LANGUAGE_NAMES
+from ..importing import COUNT_LABELS
+from . import admin, auth, main, staff
+
+ERROR_MESSAGES = {
+    400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
+    401: "ログインが必要です。",
+    403: "この画面を開く権限がありません。",
+    404: "ページが見つかりません。",
+    405: "この操作はできません。",
+    413: "ファイルが大きすぎます。",
+    500: "サーバーでエラーが起きました。管理者に連絡してください。",
+}
+
+
+def register_blueprints(app):
+    """Attach every blueprint and the Japanese error pages."""
+    for blueprint in (auth.bp, main.bp, admin.bp, staff.bp):
+        app.register_blueprint(blueprint)
+    for code in ERROR_MESSAGES:
+        app.register_error_handler(code, _error_page)
+    app.add_template_filter(_era_date, "wareki")
+    app.add_template_filter(_era_datetime, "wareki_datetime")
+    app.add_template_filter(lambda fy: wareki.format_fiscal_year(fy) if fy else "—", "fiscal_year")
+    app.context_processor(_template_globals)
+
+
+def _template_globals():
+    return {
+        "get_locale": get_locale,
+        "language_names": LANGUAGE_NAMES,
+        "count_labels": COUNT_LABELS,
+        "import_labels": {code: kind.label for code, kind in imports.KINDS.items()},
+    }
+
+
+def _era_date(iso):
+    """'2024-01-15' → 令和6年1月15日."""
+    return wareki.format_date(date.fromisoformat(iso[:10]))
+
+
+def _era_datetime(iso):
+    """A stored timestamp → 令和6年1月15日 9時30分."""
+    return wareki.format_datetime(datetime.fromisoformat(iso))
+
+
+def _error_page(error):
+    code = getattr(error, "code", 500) or 500
+    message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
+    if isinstance(error, CSRFError):
+        message = "画面の有効期限が切れました。画面を読み込み直してから、もう一度お試しください。"
+    if code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        message = f"ファイルが大きすぎます（上限 {limit} MB）。"
+    return render_template("error.html", code=code, message=message), code

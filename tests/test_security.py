@@ -1,0 +1,107 @@
+"""Deny by default: every route's audience, CSRF on every state change, strict headers."""
+from pathlib import Path
+
+import pytest
+
+from spotcheck import create_app, migrations
+from spotcheck.db import connect
+
+ALL = {"admin", "auditor", "section_head", "viewer"}
+PUBLIC = "public"
+# Every route and who may use it. A new route must be added here, or test_every_route_is_declared fails.
+AUDIENCE = {
+    "auth.login": PUBLIC,
+    "auth.language": PUBLIC,
+    "auth.logout": ALL,
+    "main.index": ALL,
+    "admin.campaign_list": {"admin"},
+    "admin.import_form": {"admin"},
+    "admin.import_preview": {"admin"},
+    "admin.import_confirm": {"admin"},
+    "admin.user_list": {"admin"},
+    "admin.user_active": {"admin"},
+    "admin.user_password": {"admin"},
+    "staff.staff_list": {"admin", "auditor", "section_head"},
+    "staff.staff_detail": {"admin", "auditor", "section_head"},
+    "staff.section_list": {"admin", "auditor"},
+}
+
+
+def routes(app):
+    """(endpoint, method, url) for every route, with sample values for its arguments."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "a" * 24)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def test_every_route_is_declared(app):
+    assert {endpoint for endpoint, _, _ in routes(app)} == set(AUDIENCE)
+
+
+@pytest.mark.parametrize("role", [None, *sorted(ALL)])
+def test_role_matrix(app, client, login, city, role):
+    if role:
+        login(role, section_code="0101" if role == "section_head" else None)
+    for endpoint, method, url in routes(app):
+        audience = AUDIENCE[endpoint]
+        response = client.open(url, method=method, data={})
+        allowed = audience == PUBLIC or (role is not None and role in audience)
+        where = f"{role} {method} {url} → {response.status_code}"
+        if allowed:
+            # A public page may answer 401 itself (a failed login); the gate never refuses it.
+            assert response.status_code != 403 and (audience == PUBLIC or response.status_code != 401), where
+            assert "/login" not in response.headers.get("Location", "") or endpoint.startswith("auth."), where
+        elif role is None:
+            assert response.status_code in (302, 401), where
+            if response.status_code == 302:
+                assert response.headers["Location"].startswith("/login"), where
+        else:
+            assert response.status_code == 403, where
+        if endpoint == "auth.logout" and allowed and role:
+            login(role, username=f"{role}-again", section_code="0101" if role == "section_head" else None)
+
+
+@pytest.fixture
+def csrf_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPOTCHECK_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True})
+    db = connect(app.config["DATABASE"])
+    migrations.apply(db)
+    db.close()
+    return app
+
+
+def test_every_state_change_needs_a_csrf_token(csrf_app):
+    client = csrf_app.test_client()
+    for endpoint, method, url in routes(csrf_app):
+        if method != "GET":
+            response = client.open(url, method=method, data={})
+            assert response.status_code == 400, f"{method} {url}"
+            assert "画面の有効期限が切れました" in response.get_data(as_text=True)
+
+
+def test_pages_carry_strict_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_load_nothing_from_other_sites(client, login, city):
+    login("admin")
+    for url in ("/", "/staff", "/admin/imports", "/admin/users", "/admin/campaigns", "/sections"):
+        html = client.get(url).get_data(as_text=True)
+        assert "http://" not in html.replace("http://localhost", "") and "https://" not in html, url
+
+
+def test_secret_key_is_generated_per_instance_and_not_in_code(app):
+    key_file = Path(app.instance_path) / "secret_key"
+    assert app.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(app.config["SECRET_KEY"]) == 64
