@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from . import auth, campaigns, checklists, imports, loaded_forms, migrations
 from .db import get_db
@@ -31,6 +32,7 @@ def summary(plan):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """データベースを作成・更新します（何度実行しても安全です）。"""
     migrations.apply(get_db())
@@ -38,6 +40,7 @@ def init_db_command():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(list(auth.ROLES)), help="役割")
 @click.option("--name", "display_name", help="表示名（省略時はユーザー名）")
@@ -57,6 +60,7 @@ def create_user_command(username, role, display_name, section_code, password_std
 
 
 @click.command("create-campaign")
+@with_appcontext
 @click.argument("code")
 @click.option("--title", required=True, help="名称（例: 令和6年度 情報セキュリティ監査）")
 @click.option("--fiscal-year", type=int, help="年度（西暦、例: 2024）")
@@ -83,6 +87,7 @@ def run_import(kind, path, campaign=None):
 
 
 @click.command("import-sections")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_sections_command(file):
     """所属一覧（CSV / XLSX）を取り込みます。"""
@@ -90,6 +95,7 @@ def import_sections_command(file):
 
 
 @click.command("import-staff")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_staff_command(file):
     """職員名簿（CSV / XLSX）を取り込みます。ファイルにない職員は退職扱いにします。"""
@@ -97,6 +103,7 @@ def import_staff_command(file):
 
 
 @click.command("import-selfcheck")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--campaign", "campaign_code", required=True, help="キャンペーンコード（例: R6）")
 def import_selfcheck_command(file, campaign_code):
@@ -108,6 +115,7 @@ def import_selfcheck_command(file, campaign_code):
 
 
 @click.command("check-forms")
+@with_appcontext
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
 def check_forms_command(folder):
     """forms/ のチェックリスト定義を検査します。"""
@@ -119,6 +127,7 @@ def check_forms_command(folder):
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """架空の市のデモデータ（所属・職員・セルフチェック結果・ユーザー）を読み込みます。"""
     from . import demo
@@ -130,6 +139,7 @@ def demo_command():
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", help="待ち受けるアドレス（既定: 設定の HOST）")
 @click.option("--port", type=int, help="ポート番号（既定: 設定の PORT）")
 def serve_command(host, port):

@@ -1,5 +1,6 @@
 """Log in, log out, and choose the interface language."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import auth
@@ -32,7 +33,7 @@ def login():
         login_user(user)
         return redirect(safe_next(request.args.get("next"), url_for("main.index")))
     if request.args.get("expired"):
-        flash("一定時間操作がなかったため、ログアウトしました。", "info")
+        flash(_("一定時間操作がなかったため、ログアウトしました。"), "info")
     return render_template("auth/login.html", username="")
 
 
@@ -42,7 +43,7 @@ def logout():
     """End the session."""
     logout_user()
     session.clear()
-    flash("ログアウトしました。", "info")
+    flash(_("ログアウトしました。"), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -1,0 +1,79 @@
+"""The admin commands: Japanese messages, exit 0 on success and non-zero on any error."""
+import pytest
+
+from tests.conftest import SECTIONS, STAFF, csv_bytes
+
+SECTION_HEADER = ["所属コード", "所属名", "特定個人情報", "業務委託システム"]
+STAFF_HEADER = ["職員番号", "氏名", "フリガナ", "所属コード", "任用区分", "PC使用"]
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_init_db_can_run_twice(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0 and "データベースを準備しました" in result.output
+
+
+def test_create_user_reads_the_password_from_stdin(runner, db):
+    result = runner.invoke(args=["create-user", "tanaka", "--role", "auditor", "--password-stdin"],
+                           input="a long password\n")
+    assert result.exit_code == 0 and "監査員" in result.output
+    assert db.execute("SELECT role FROM users WHERE username = 'tanaka'").fetchone()[0] == "auditor"
+
+
+@pytest.mark.parametrize(
+    "args, password, message",
+    [
+        (["create-user", "tanaka", "--role", "auditor", "--password-stdin"], "short\n", "10 文字以上"),
+        (["create-user", "kacho", "--role", "section_head", "--password-stdin"], "a long password\n", "所属コード"),
+    ],
+)
+def test_create_user_errors_exit_non_zero(runner, db, args, password, message):
+    result = runner.invoke(args=args, input=password)
+    assert result.exit_code == 1 and message in result.output
+    assert db["users"].count == 0
+
+
+def test_imports_print_counts_then_reimport_says_unchanged(runner, tmp_path, db):
+    sections = write(tmp_path, "所属.csv", csv_bytes(SECTION_HEADER, SECTIONS))
+    staff = write(tmp_path, "名簿.csv", csv_bytes(STAFF_HEADER, STAFF, "cp932"))
+    assert runner.invoke(args=["import-sections", sections]).exit_code == 0
+    result = runner.invoke(args=["import-staff", staff])
+    assert result.exit_code == 0 and "新規 3 件" in result.output
+    result = runner.invoke(args=["import-staff", staff])
+    assert "変更なし 3 件" in result.output and "退職扱い 0 件" in result.output
+
+
+def test_failed_import_lists_every_error_and_exits_1(runner, tmp_path, db):
+    rows = [["000101", "", "", "0101", "正規職員", "有"], ["000102", "x", "", "9999", "正規職員", "有"]]
+    result = runner.invoke(args=["import-staff", write(tmp_path, "名簿.csv", csv_bytes(STAFF_HEADER, rows))])
+    assert result.exit_code == 1
+    assert "名簿.csv:2: 氏名: 空欄です。" in result.output
+    assert "名簿.csv:3: 所属コード: 9999 は所属一覧にありません" in result.output
+    assert "データは変更していません" in result.output and db["staff"].count == 0
+
+
+def test_campaign_and_selfcheck_import(runner, tmp_path, db, city):
+    assert runner.invoke(args=["create-campaign", "R7", "--title", "令和7年度", "--fiscal-year", "2025"]).exit_code == 0
+    duplicate = runner.invoke(args=["create-campaign", "R7", "--title", "x"])
+    assert duplicate.exit_code == 1 and "既にあります" in duplicate.output
+    answers = write(tmp_path, "回答.csv", csv_bytes(["職員番号", "1", "19"], [["000101", "①", "③"]]))
+    result = runner.invoke(args=["import-selfcheck", answers, "--campaign", "R7"])
+    assert result.exit_code == 0 and "新規 1 件" in result.output
+    missing = runner.invoke(args=["import-selfcheck", answers, "--campaign", "R9"])
+    assert missing.exit_code == 1 and "キャンペーン「R9」はありません" in missing.output
+
+
+def test_check_forms_passes_on_the_shipped_forms_and_fails_with_file_line(runner, app, tmp_path):
+    result = runner.invoke(args=["check-forms"])
+    assert result.exit_code == 0 and "問題はありません" in result.output
+    broken = tmp_path / "forms"
+    broken.mkdir()
+    (broken / "selfcheck.toml").write_text('kind = "selfcheck"\nversion = \n', encoding="utf-8")
+    result = runner.invoke(args=["check-forms", str(broken)])
+    assert result.exit_code == 1 and "selfcheck.toml:2:" in result.output
