@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import auth, campaigns, checklists, imports, loaded_forms, migrations
+from . import auth, campaigns, checklists, draw, imports, loaded_forms, migrations
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
 
@@ -138,6 +138,18 @@ def demo_command():
         click.echo(line)
 
 
+@click.command("verify-draw")
+@with_appcontext
+@click.argument("draw_id", type=int)
+def verify_draw_command(draw_id):
+    """抽選記録を再計算し、記録どおりか検証します。"""
+    ok, findings = draw.verify(get_db(), draw_id)
+    if not ok:
+        fail(findings + [f"抽選記録 {draw_id} は検証に失敗しました。"])
+    for line in findings:
+        click.echo(line)
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", help="待ち受けるアドレス（既定: 設定の HOST）")
@@ -161,6 +173,7 @@ COMMANDS = (
     import_selfcheck_command,
     check_forms_command,
     demo_command,
+    verify_draw_command,
     serve_command,
 )
 

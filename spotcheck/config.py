@@ -26,6 +26,8 @@ SETTINGS = (
     Setting("BABEL_DEFAULT_LOCALE", "ja", "Language of the user interface unless a user picks another."),
     Setting("LANGUAGES", ("ja", "en"), "Languages a user can choose."),
     Setting("PAGE_SIZE", 50, "Rows per page in long lists."),
+    Setting("DRAW_WEIGHTS", {"base": 1, "not_done": 2, "unanswered": 1, "fiscal_year": 1, "my_number": 1},
+            "Draw weights: base plus bonuses for ③/C/D answers, 未回答, 会計年度任用職員, My Number sections."),
     Setting("HOST", "127.0.0.1", "Address `flask serve` listens on (0.0.0.0 for the office LAN)."),
     Setting("PORT", 5000, "Port `flask serve` listens on."),
 )

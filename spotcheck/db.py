@@ -1,21 +1,8 @@
-"""The SQLite database: one sqlite-utils connection per request, set up the same way everywhere."""
-import sqlite3
-
+"""The request's database: one sqlite-utils connection per request, closed at teardown."""
 import sqlite_utils
 from flask import current_app, g
 
-
-def connect(path) -> sqlite_utils.Database:
-    """Open the database with the pragmas every connection needs."""
-    # check_same_thread=False: waitress may finish a request on another thread than it started.
-    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
-    db = sqlite_utils.Database(conn, execute_plugins=False)
-    # foreign_keys is per connection in SQLite, so it is set on every one.
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA journal_mode = WAL")  # readers never block the auditor who is saving
-    db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster commits
-    db.execute("PRAGMA busy_timeout = 10000")
-    return db
+from .sqlite import connect, immediate  # noqa: F401 — re-exported for the app and tests
 
 
 def database_path():

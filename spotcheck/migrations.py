@@ -132,6 +132,119 @@ def audit_log(db):
     )
 
 
+@migrations(name="0004_visits")
+def visits(db):
+    """Draws, visits, results, photos, signatures, and keys that make retried saves harmless."""
+    db.executescript(
+        """
+        CREATE TABLE draws (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            kind TEXT NOT NULL CHECK (kind IN ('staff', 'section')),
+            section_id INTEGER REFERENCES sections(id),
+            pool TEXT NOT NULL,
+            pool_digest TEXT NOT NULL,
+            seed TEXT NOT NULL,
+            method TEXT NOT NULL,
+            options TEXT NOT NULL,
+            chosen_id INTEGER NOT NULL,
+            drawn_by INTEGER NOT NULL REFERENCES users(id),
+            drawn_at TEXT NOT NULL
+        );
+        CREATE TABLE visits (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            draw_id INTEGER REFERENCES draws(id),
+            auditor_id INTEGER NOT NULL REFERENCES users(id),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'locked')),
+            overall_comment TEXT NOT NULL DEFAULT '',
+            comment_changed_at TEXT,
+            started_at TEXT NOT NULL,
+            locked_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            supersedes_id INTEGER UNIQUE REFERENCES visits(id),
+            amendment_reason TEXT
+        );
+        CREATE INDEX visits_campaign_section ON visits(campaign_id, section_id);
+        CREATE INDEX visits_staff ON visits(staff_id);
+        CREATE TABLE visit_results (
+            visit_id INTEGER NOT NULL REFERENCES visits(id),
+            check_code TEXT NOT NULL,
+            result TEXT NOT NULL DEFAULT '',
+            remark TEXT NOT NULL DEFAULT '',
+            result_changed_at TEXT,
+            remark_changed_at TEXT,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES users(id),
+            PRIMARY KEY (visit_id, check_code)
+        ) WITHOUT ROWID;
+        CREATE TABLE photos (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL REFERENCES visits(id),
+            check_code TEXT NOT NULL,
+            file_name TEXT NOT NULL,  -- amended versions share the same files
+            thumb_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            deleted_at TEXT
+        );
+        CREATE INDEX photos_visit ON photos(visit_id, check_code);
+        CREATE TABLE signatures (
+            visit_id INTEGER NOT NULL REFERENCES visits(id),
+            role TEXT NOT NULL CHECK (role IN ('auditor', 'auditee')),
+            name TEXT NOT NULL,
+            png BLOB,
+            sha256 TEXT,
+            refused INTEGER NOT NULL DEFAULT 0 CHECK (refused IN (0, 1)),
+            refusal_reason TEXT NOT NULL DEFAULT '',
+            signed_at TEXT NOT NULL,
+            PRIMARY KEY (visit_id, role),
+            CHECK (refused = 1 OR png IS NOT NULL)
+        );
+        CREATE TABLE idempotency_keys (
+            key TEXT PRIMARY KEY,
+            user_id INTEGER REFERENCES users(id),
+            response TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        -- A locked visit is read-only everywhere, even to code that forgets to check.
+        CREATE TRIGGER visit_results_locked_insert BEFORE INSERT ON visit_results
+            WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER visit_results_locked_update BEFORE UPDATE ON visit_results
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER photos_locked_insert BEFORE INSERT ON photos
+            WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER photos_locked_update BEFORE UPDATE ON photos
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER signatures_locked BEFORE INSERT ON signatures
+            WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER signatures_locked_delete BEFORE DELETE ON signatures
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER visit_results_locked_delete BEFORE DELETE ON visit_results
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER photos_locked_delete BEFORE DELETE ON photos
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER visits_locked_update BEFORE UPDATE ON visits
+            WHEN OLD.status = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        """
+    )
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

@@ -4,7 +4,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from spotcheck import auth, imports, roster
+from spotcheck import auth, draw, imports, roster, visits
 from spotcheck.importing import COUNT_LABELS
 from spotcheck.views import ERROR_MESSAGES
 
@@ -17,7 +17,8 @@ def ui_strings():
     method_map = [("spotcheck/**.py", "python"), ("spotcheck/templates/**.html", "jinja2")]
     marked = {message for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map) if message}
     labels = [*auth.ROLES.values(), *roster.EMPLOYMENT.values(), *COUNT_LABELS.values(),
-              *(kind.label for kind in imports.KINDS.values()), *ERROR_MESSAGES.values()]
+              *(kind.label for kind in imports.KINDS.values()), *ERROR_MESSAGES.values(),
+              *visits.ROLES.values(), *draw.WEIGHT_LABELS.values()]
     return marked | set(labels)
 
 

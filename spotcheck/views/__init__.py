@@ -5,10 +5,10 @@ from flask import current_app, render_template
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 
-from .. import imports, wareki
+from .. import imports, roster, wareki
 from ..i18n import LANGUAGE_NAMES
 from ..importing import COUNT_LABELS
-from . import admin, auth, main, staff
+from . import admin, auth, main, staff, visits
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -23,7 +23,7 @@ ERROR_MESSAGES = {
 
 def register_blueprints(app):
     """Attach every blueprint and the Japanese error pages."""
-    for blueprint in (auth.bp, main.bp, admin.bp, staff.bp):
+    for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp):
         app.register_blueprint(blueprint)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
@@ -38,6 +38,7 @@ def _template_globals():
         "get_locale": get_locale,
         "language_names": LANGUAGE_NAMES,
         "count_labels": COUNT_LABELS,
+        "employment_labels": roster.EMPLOYMENT,
         "import_labels": {code: kind.label for code, kind in imports.KINDS.items()},
     }
 

@@ -1,0 +1,176 @@
+"""The fair, provable draw of whom (or which section) to visit.
+
+The pick is a pure function of the pool and a random seed: SHA-256 of "seed:pool digest" is read
+as a number and mapped onto the cumulative weights of the pool sorted by id. The stored record
+(pool with weights, digest, seed, method) lets anyone recompute the pick later; the same facts go
+to the append-only audit log, so a rewritten draws row no longer matches its log entry.
+"""
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+
+from . import audit
+from .clock import now_iso
+
+METHOD = "sha256-weighted-v1"
+WEIGHT_LABELS = {
+    "base": "基本",
+    "not_done": "③（できていない）・C・D の回答あり",
+    "unanswered": "未回答・未提出あり",
+    "fiscal_year": "会計年度任用職員",
+    "my_number": "特定個人情報を扱う所属",
+}
+
+
+class DrawError(ValueError):
+    """A Japanese, user-facing reason why no draw could be made."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One entry of a pool: who, how heavily weighted, and why."""
+
+    id: int
+    weight: int
+    reasons: tuple[str, ...] = ()
+
+
+def pool_digest(pool):
+    """SHA-256 over the pool's ids and weights in id order."""
+    entries = sorted([c.id, c.weight] for c in pool)
+    return hashlib.sha256(json.dumps(entries, separators=(",", ":")).encode()).hexdigest()
+
+
+def pick(pool, seed):
+    """The chosen id: deterministic for a given pool and seed."""
+    ordered = sorted(pool, key=lambda c: c.id)
+    total = sum(c.weight for c in ordered)
+    if not ordered or total <= 0:
+        raise DrawError("抽選の対象者がいません。")
+    number = int(hashlib.sha256(f"{seed}:{pool_digest(ordered)}".encode()).hexdigest(), 16) % total
+    for candidate in ordered:
+        number -= candidate.weight
+        if number < 0:
+            return candidate.id
+    raise AssertionError("unreachable: the number is below the total weight")
+
+
+def chances(pool):
+    """Each candidate's probability of being picked."""
+    total = sum(c.weight for c in pool)
+    return {c.id: c.weight / total for c in pool}
+
+
+def weigh(weights, flags):
+    """A weight and its reasons from the base plus each bonus whose flag is set."""
+    weight, reasons = weights["base"], []
+    for key, present in flags.items():
+        if present and weights.get(key):
+            weight += weights[key]
+            reasons.append(f"{WEIGHT_LABELS[key]} +{weights[key]}")
+    return weight, tuple(reasons)
+
+
+def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_visited=True):
+    """The section's active staff in scope, weighted by what their self-check suggests."""
+    rows = db.query(
+        """
+        SELECT s.id, s.employment, sec.my_number, r.id AS response_id,
+               (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
+                  AND a.out_of_scope = 0 AND a.answer IN ('3', 'C', 'D')) AS not_done,
+               (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
+                  AND a.out_of_scope = 0 AND a.answer = '') AS blank
+        FROM staff s JOIN sections sec ON sec.id = s.section_id
+        LEFT JOIN selfcheck_responses r ON r.staff_id = s.id AND r.campaign_id = :campaign
+        WHERE s.section_id = :section AND s.retired_at IS NULL
+          AND (:pc_only = 0 OR s.uses_pc = 1)
+          AND (:exclude = 0 OR NOT EXISTS (
+                SELECT 1 FROM visits v WHERE v.staff_id = s.id AND v.campaign_id = :campaign))
+        ORDER BY s.id
+        """,
+        {"campaign": campaign_id, "section": section_id, "pc_only": int(pc_only), "exclude": int(exclude_visited)},
+    )
+    pool = []
+    for row in rows:
+        flags = {
+            "not_done": row["not_done"] > 0,
+            "unanswered": row["response_id"] is None or row["blank"] > 0,
+            "fiscal_year": row["employment"] == "fiscal_year",
+            "my_number": bool(row["my_number"]),
+        }
+        pool.append(Candidate(row["id"], *weigh(weights, flags)))
+    return pool
+
+
+def section_pool(db, campaign_id, weights, *, exclude_visited=True):
+    """Sections with active staff, weighted toward My Number work."""
+    rows = db.query(
+        """
+        SELECT sec.id, sec.my_number FROM sections sec
+        WHERE EXISTS (SELECT 1 FROM staff s WHERE s.section_id = sec.id AND s.retired_at IS NULL)
+          AND (:exclude = 0 OR NOT EXISTS (
+                SELECT 1 FROM visits v WHERE v.section_id = sec.id AND v.campaign_id = :campaign))
+        ORDER BY sec.id
+        """,
+        {"campaign": campaign_id, "exclude": int(exclude_visited)},
+    )
+    return [Candidate(row["id"], *weigh(weights, {"my_number": bool(row["my_number"])})) for row in rows]
+
+
+def record_draw(db, *, campaign_id, kind, section_id, pool, options, user_id):
+    """Draw with a fresh seed, store the full record and log it; returns (draw id, chosen id)."""
+    if not pool:
+        raise DrawError("抽選の対象がいません（全員が監査済み、または対象者がいません）。")
+    seed = secrets.token_hex(16)
+    chosen = pick(pool, seed)
+    record = {
+        "campaign_id": campaign_id,
+        "kind": kind,
+        "section_id": section_id,
+        "pool": json.dumps([[c.id, c.weight, list(c.reasons)] for c in sorted(pool, key=lambda c: c.id)],
+                           ensure_ascii=False),
+        "pool_digest": pool_digest(pool),
+        "seed": seed,
+        "method": METHOD,
+        "options": json.dumps(options, ensure_ascii=False, sort_keys=True),
+        "chosen_id": chosen,
+        "drawn_by": user_id,
+        "drawn_at": now_iso(),
+    }
+    with db.atomic():
+        draw_id = db["draws"].insert(record).last_pk
+        audit.record(db, user_id=user_id, action="draw", entity="draw", entity_id=draw_id,
+                     after={k: record[k] for k in ("pool_digest", "seed", "method", "chosen_id", "kind")})
+    return draw_id, chosen
+
+
+def get_draw(db, draw_id):
+    """A stored draw with its pool decoded, or None."""
+    rows = list(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
+    if not rows:
+        return None
+    row = dict(rows[0])
+    row["candidates"] = [Candidate(i, w, tuple(r)) for i, w, r in json.loads(row["pool"])]
+    row["chances"] = chances(row["candidates"])
+    return row
+
+
+def verify(db, draw_id):
+    """Recompute a stored draw; returns (ok, Japanese findings)."""
+    draw = get_draw(db, draw_id)
+    if draw is None:
+        return False, [f"抽選記録 {draw_id} はありません。"]
+    problems = []
+    if draw["method"] != METHOD:
+        problems.append(f"抽選方式「{draw['method']}」はこの版では検証できません。")
+    digest = pool_digest(draw["candidates"])
+    if digest != draw["pool_digest"]:
+        problems.append("対象者の一覧（抽選母集団）が記録時のダイジェストと一致しません。")
+    if draw["candidates"] and pick(draw["candidates"], draw["seed"]) != draw["chosen_id"]:
+        problems.append("記録された当選者が、記録から再計算した結果と一致しません。")
+    logged = [json.loads(e["after"]) for e in audit.entries(db, "draw", draw_id) if e["action"] == "draw"]
+    facts = {"pool_digest": digest, "seed": draw["seed"], "chosen_id": draw["chosen_id"]}
+    if not logged or any(logged[0].get(k) != v for k, v in facts.items()):
+        problems.append("抽選記録が監査ログの記録と一致しません。")
+    return not problems, problems or ["抽選記録は正しく、再計算した結果と一致します。"]

@@ -1,0 +1,246 @@
+"""The unannounced visit on a tablet: choose or draw, walk the checks, photos, sign, lock."""
+import io
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import campaigns, draw, photos, roster, visits
+from ..db import get_db
+from ..security import roles
+
+bp = Blueprint("visits", __name__)
+AUDIT_TEAM = ("admin", "auditor")
+
+
+def photo_folder():
+    """Photos live in the instance folder, never under static/."""
+    return Path(current_app.instance_path) / "photos"
+
+
+def _visit_or_404(visit_id):
+    visit = visits.get_visit(get_db(), visit_id)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+@bp.route("/visits")
+@roles(*AUDIT_TEAM)
+def visit_list():
+    """Recent visits and where to start a new one."""
+    db = get_db()
+    return render_template("visits/list.html", visits=visits.list_visits(db), campaigns=campaigns.list_campaigns(db),
+                           sections=roster.list_sections(db))
+
+
+@bp.route("/visits/new")
+@roles(*AUDIT_TEAM)
+def choose_person():
+    """The chosen section's staff to pick from, with the draw beside them."""
+    db = get_db()
+    campaign = campaigns.get_campaign(db, campaign_id=request.args.get("campaign", type=int))
+    section_id = request.args.get("section", type=int)
+    if campaign is None or section_id is None:
+        flash(_("キャンペーンと所属を選んでください。"), "error")
+        return redirect(url_for("visits.visit_list"))
+    people, _total = roster.search_staff(db, query=request.args.get("q", "").strip(), section_id=section_id,
+                                         page_size=500)
+    visited = visits.visited_staff(db, campaign["id"])
+    section = next((s for s in roster.list_sections(db) if s["id"] == section_id), None)
+    return render_template("visits/choose.html", campaign=campaign, section=section, people=people, visited=visited,
+                           weights=current_app.config["DRAW_WEIGHTS"], weight_labels=draw.WEIGHT_LABELS)
+
+
+@bp.route("/visits/draw-section", methods=["POST"])
+@roles(*AUDIT_TEAM)
+def draw_section():
+    """Draw which section to visit, then show its staff."""
+    db = get_db()
+    campaign_id = request.form.get("campaign_id", type=int)
+    exclude = request.form.get("exclude_visited") == "1"
+    pool = draw.section_pool(db, campaign_id, current_app.config["DRAW_WEIGHTS"], exclude_visited=exclude)
+    try:
+        draw_id, section_id = draw.record_draw(db, campaign_id=campaign_id, kind="section", section_id=None, pool=pool,
+                                               options={"exclude_visited": exclude}, user_id=current_user.id)
+    except draw.DrawError as error:
+        flash(str(error), "error")
+        return redirect(url_for("visits.visit_list"))
+    flash(_("抽選で所属が決まりました（抽選記録 %(id)s）。", id=draw_id), "success")
+    return redirect(url_for("visits.choose_person", campaign=campaign_id, section=section_id))
+
+
+@bp.route("/visits/draw", methods=["POST"])
+@roles(*AUDIT_TEAM)
+def draw_person():
+    """Draw the staff member to visit and open the visit at once."""
+    db = get_db()
+    form = request.form
+    campaign_id, section_id = form.get("campaign_id", type=int), form.get("section_id", type=int)
+    options = {"exclude_visited": form.get("exclude_visited") == "1", "pc_only": form.get("pc_only") == "1"}
+    weights = current_app.config["DRAW_WEIGHTS"]
+    pool = draw.staff_pool(db, campaign_id, section_id, weights, **options)
+    try:
+        draw_id, staff_id = draw.record_draw(db, campaign_id=campaign_id, kind="staff", section_id=section_id,
+                                             pool=pool, options=dict(options, weights=weights), user_id=current_user.id)
+        visit_id = visits.start_visit(db, campaign_id=campaign_id, staff_id=staff_id, auditor_id=current_user.id,
+                                      draw_id=draw_id)
+    except (draw.DrawError, visits.VisitError) as error:
+        flash(str(error), "error")
+        return redirect(url_for("visits.choose_person", campaign=campaign_id, section=section_id))
+    return redirect(url_for("visits.draw_record", draw_id=draw_id, visit=visit_id))
+
+
+@bp.route("/draws/<int:draw_id>")
+@roles(*AUDIT_TEAM)
+def draw_record(draw_id):
+    """The draw's full record: pool, weights, each chance, seed and digest, and whether it verifies."""
+    db = get_db()
+    record = draw.get_draw(db, draw_id)
+    if record is None:
+        abort(404)
+    ok, findings = draw.verify(db, draw_id)
+    names = visits.names_for(db, record["kind"], [c.id for c in record["candidates"]])
+    return render_template("visits/draw.html", record=record, names=names, ok=ok, findings=findings,
+                           visit_id=request.args.get("visit", type=int))
+
+
+@bp.route("/visits", methods=["POST"])
+@roles(*AUDIT_TEAM)
+def start():
+    """Open a visit of the staff member picked from the list."""
+    db = get_db()
+    campaign_id = request.form.get("campaign_id", type=int)
+    try:
+        visit_id = visits.start_visit(db, campaign_id=campaign_id, staff_id=request.form.get("staff_id", type=int),
+                                      auditor_id=current_user.id)
+    except visits.VisitError as error:
+        flash(str(error), "error")
+        return redirect(url_for("visits.visit_list"))
+    return redirect(url_for("visits.visit", visit_id=visit_id))
+
+
+@bp.route("/visits/<int:visit_id>")
+@roles(*AUDIT_TEAM)
+def visit(visit_id):
+    """The walk through the checks (open visit) or the signed record (locked)."""
+    db = get_db()
+    record = _visit_or_404(visit_id)
+    checklist, steps = visits.walk(db, record)
+    template = "visits/record.html" if record["status"] == "locked" else "visits/walk.html"
+    return render_template(template, visit=record, checklist=checklist, steps=steps,
+                           signatures=visits.signatures(db, visit_id), employment=roster.EMPLOYMENT)
+
+
+@bp.route("/visits/<int:visit_id>/changes", methods=["POST"])
+@roles(*AUDIT_TEAM)
+def save_change(visit_id):
+    """Autosave one change sent by the tablet (JSON); safe to send twice."""
+    body = request.get_json(silent=True) or {}
+    try:
+        response = visits.save_change(
+            get_db(), visit_id, current_user.id, key=body.get("key"), field=body.get("field"),
+            value=body.get("value"), changed_at=body.get("changed_at"), check_code=body.get("check"),
+        )
+    except visits.VisitLocked as error:
+        return jsonify(error=str(error)), 409
+    except visits.VisitError as error:
+        return jsonify(error=str(error)), 422
+    return jsonify(response)
+
+
+@bp.route("/visits/<int:visit_id>/photos", methods=["POST"])
+@roles(*AUDIT_TEAM)
+def upload_photo(visit_id):
+    """Take a photo from the camera: validate, strip EXIF, shrink, store under a generated name."""
+    upload = request.files.get("photo")
+    if upload is None:
+        return jsonify(error=_("写真が選ばれていません。")), 422
+    try:
+        stored = photos.process(upload.read(), photo_folder())
+    except photos.PhotoError as error:
+        return jsonify(error=str(error)), 422
+    try:
+        photo_id = visits.add_photo(get_db(), visit_id, current_user.id, request.form.get("check"), stored)
+    except visits.VisitError as error:
+        photos.discard(photo_folder(), stored)
+        return jsonify(error=str(error)), 409 if isinstance(error, visits.VisitLocked) else 422
+    return jsonify(id=photo_id, thumb=url_for("visits.photo", visit_id=visit_id, photo_id=photo_id, size="thumb"))
+
+
+@bp.route("/visits/<int:visit_id>/photos/<int:photo_id>/remove", methods=["POST"])
+@roles(*AUDIT_TEAM)
+def remove_photo(visit_id, photo_id):
+    """Withdraw a photo taken by mistake."""
+    try:
+        visits.remove_photo(get_db(), visit_id, photo_id, current_user.id)
+    except visits.VisitError as error:
+        return jsonify(error=str(error)), 422
+    return jsonify(removed=photo_id)
+
+
+@bp.route("/visits/<int:visit_id>/photos/<int:photo_id>/<any(thumb, full):size>")
+@roles(*AUDIT_TEAM)
+def photo(visit_id, photo_id, size):
+    """Serve a photo to the audit team only, read back by its generated name and checked."""
+    row = visits.get_photo(get_db(), visit_id, photo_id)
+    if row is None:
+        abort(404)
+    name = row["thumb_name"] if size == "thumb" else row["file_name"]
+    try:
+        data = photos.read_verified(photo_folder(), name, row["sha256"] if size == "full" else None)
+    except photos.PhotoError:
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/visits/<int:visit_id>/sign", methods=["GET", "POST"])
+@roles(*AUDIT_TEAM)
+def sign(visit_id):
+    """Both sides sign on the glass (or the person refuses); the second signature locks the visit."""
+    db = get_db()
+    record = _visit_or_404(visit_id)
+    if record["status"] == "locked":
+        return redirect(url_for("visits.visit", visit_id=visit_id))
+    if request.method == "POST":
+        form = request.form
+        try:
+            locked = visits.sign(db, visit_id, current_user.id, role=form.get("role"), name=form.get("name"),
+                                 data_url=form.get("signature"), refused=form.get("refused") == "1",
+                                 reason=form.get("reason"))
+        except visits.VisitError as error:
+            flash(str(error), "error")
+            return redirect(url_for("visits.sign", visit_id=visit_id))
+        if locked:
+            flash(_("両者の署名がそろい、監査記録を確定しました。"), "success")
+            return redirect(url_for("visits.visit", visit_id=visit_id))
+        flash(_("署名を保存しました。"), "success")
+        return redirect(url_for("visits.sign", visit_id=visit_id))
+    _checklist, steps = visits.walk(db, record)
+    return render_template("visits/sign.html", visit=record, steps=steps, signatures=visits.signatures(db, visit_id),
+                           missing=[s["check"].title for s in steps if not s["result"]], roles=visits.ROLES)
+
+
+@bp.route("/visits/<int:visit_id>/amend", methods=["POST"])
+@roles(*AUDIT_TEAM)
+def amend(visit_id):
+    """Open a corrected version of a locked visit, keeping the original."""
+    try:
+        new_id = visits.amend(get_db(), visit_id, current_user.id, request.form.get("reason"))
+    except visits.VisitError as error:
+        flash(str(error), "error")
+        return redirect(url_for("visits.visit", visit_id=visit_id))
+    flash(_("訂正版を作成しました。修正してから、もう一度両者が署名してください。"), "info")
+    return redirect(url_for("visits.visit", visit_id=new_id))
+
+
+@bp.route("/visits/<int:visit_id>/log")
+@roles("admin")
+def log(visit_id):
+    """The append-only change log of one visit."""
+    record = _visit_or_404(visit_id)
+    return render_template("visits/log.html", visit=record, entries=visits.log_entries(get_db(), visit_id))

@@ -1,0 +1,219 @@
+"""The visit: walk data beside the self-report, autosave that survives retries, signatures, lock, amend."""
+import base64
+import hashlib
+import io
+import threading
+
+import pytest
+from PIL import Image, ImageDraw
+
+from spotcheck import visits
+from spotcheck.sqlite import connect
+from tests.conftest import csv_bytes
+from tests.test_selfcheck import HEADER, answers_row, run
+
+
+def signature_url(blank=False):
+    image = Image.new("RGBA", (600, 220), (0, 0, 0, 0))
+    if not blank:
+        ImageDraw.Draw(image).line([(20, 150), (200, 40), (400, 170), (580, 60)], fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+@pytest.fixture
+def visit(db, city, make_user):
+    """An open visit of 000101 (総務課: PC user, outsourcing section) who answered ① everywhere."""
+    run(db, city, csv_bytes(HEADER, [answers_row("000101", s19="①", s3="③")]))
+    auditor = make_user("auditor")
+    staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
+    visit_id = visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=auditor)
+    return {"id": visit_id, "auditor": auditor}
+
+
+def change(db, v, field, value, check="external_media", at="2026-11-27T01:00:00.000Z", key=None):
+    key = key or hashlib.sha256(f"{field}{check}{value}{at}".encode()).hexdigest()[:32]
+    return visits.save_change(db, v["id"], v["auditor"], key=key, field=field, value=value, changed_at=at,
+                              check_code=check)
+
+
+def steps_by_code(db, v):
+    _, steps = visits.walk(db, visits.get_visit(db, v["id"]))
+    return {s["check"].code: s for s in steps}
+
+
+def test_walk_lists_applicable_checks_with_the_persons_own_answers(db, visit):
+    steps = steps_by_code(db, visit)
+    assert "outsourcing_file" in steps and "counter_visibility" not in steps  # 総務課: outsourcing, no My Number
+    usb = steps["external_media"]
+    assert [(item.no, option.label) for item, option, _ in usb["reports"]] == [(19, "① できている")]
+    assert usb["claims_done"] is True
+
+
+def test_over_reporting_is_marked_as_a_discrepancy(db, visit):
+    change(db, visit, "result", "nonconformity")
+    change(db, visit, "result", "ok", check="wire_lock")  # answered ③ but fine: not a discrepancy
+    steps = steps_by_code(db, visit)
+    assert steps["external_media"]["discrepancy"] is True and steps["wire_lock"]["discrepancy"] is False
+
+
+def test_the_same_change_sent_twice_is_applied_once(db, visit):
+    first = change(db, visit, "result", "major", key="a" * 20)
+    again = change(db, visit, "result", "major", key="a" * 20)
+    assert first == again
+    logged = [e for e in visits.log_entries(db, visit["id"]) if e["action"] == "set_result"]
+    assert len(logged) == 1
+
+
+def test_an_older_change_replayed_after_a_newer_one_does_not_overwrite_it(db, visit):
+    change(db, visit, "result", "ok", at="2026-11-27T01:00:05.000Z", key="b" * 20)
+    stale = change(db, visit, "result", "major", at="2026-11-27T01:00:01.000Z", key="c" * 20)
+    assert stale["applied"] is False
+    assert steps_by_code(db, visit)["external_media"]["result"] == "ok"
+
+
+def test_result_and_remark_are_independent(db, visit):
+    change(db, visit, "remark", "USBメモリが机上にあった", at="2026-11-27T01:00:09.000Z")
+    change(db, visit, "result", "nonconformity", at="2026-11-27T01:00:01.000Z")
+    step = steps_by_code(db, visit)["external_media"]
+    assert step["result"] == "nonconformity" and step["remark"] == "USBメモリが机上にあった"
+
+
+@pytest.mark.parametrize(
+    "field, value, check, message",
+    [
+        ("result", "great", "external_media", "結果の選択肢にない値"),
+        ("result", "ok", "counter_visibility", "この訪問に含まれない確認項目"),
+        ("remark", "x" * 2001, "external_media", "2000 文字以内"),
+        ("owner", "x", "external_media", "保存できない項目"),
+    ],
+)
+def test_bad_changes_are_refused_in_japanese(db, visit, field, value, check, message):
+    with pytest.raises(visits.VisitError, match=message):
+        change(db, visit, field, value, check=check)
+
+
+def fill_all(db, v, result="ok"):
+    for code in steps_by_code(db, v):
+        change(db, v, "result", result, check=code)
+
+
+def test_signing_needs_every_result_and_both_signatures_lock_the_visit(db, visit):
+    with pytest.raises(visits.VisitError, match="未入力"):
+        visits.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=signature_url())
+    fill_all(db, visit)
+    assert visits.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=signature_url()) is False
+    assert visits.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木 一郎", refused=True,
+                       reason="内容に納得できない") is True
+    record = visits.get_visit(db, visit["id"])
+    assert record["status"] == "locked"
+    with pytest.raises(visits.VisitLocked):
+        change(db, visit, "result", "major", at="2026-11-28T00:00:00.000Z")
+    # Even a direct write is refused by the database.
+    with pytest.raises(Exception, match="locked"):
+        db.execute("UPDATE visit_results SET result = 'major' WHERE visit_id = ?", [visit["id"]])
+
+
+@pytest.mark.parametrize("data_url, message", [
+    (None, "署名が描かれていません"),
+    ("data:image/png;base64,!!!", "壊れています"),
+    ("data:image/png;base64," + base64.b64encode(b"not a png").decode(), "壊れています"),
+    (signature_url(blank=True), "署名が描かれていません"),
+])
+def test_bad_signatures_are_refused(db, visit, data_url, message):
+    fill_all(db, visit)
+    with pytest.raises(visits.VisitError, match=message):
+        visits.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=data_url)
+
+
+def test_refusal_needs_a_reason_and_only_the_audited_person_may_refuse(db, visit):
+    fill_all(db, visit)
+    with pytest.raises(visits.VisitError, match="理由"):
+        visits.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木", refused=True, reason="")
+    with pytest.raises(visits.VisitError, match="署名が描かれていません"):
+        visits.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査", refused=True, reason="x")
+
+
+def lock(db, v):
+    fill_all(db, v)
+    visits.sign(db, v["id"], v["auditor"], role="auditor", name="監査 太郎", data_url=signature_url())
+    visits.sign(db, v["id"], v["auditor"], role="auditee", name="鈴木 一郎", data_url=signature_url())
+
+
+def test_amendment_creates_a_new_version_and_keeps_the_old_one(db, visit):
+    lock(db, visit)
+    new_id = visits.amend(db, visit["id"], visit["auditor"], "結果の入力誤り")
+    new = visits.get_visit(db, new_id)
+    assert new["version"] == 2 and new["status"] == "open" and new["supersedes_id"] == visit["id"]
+    assert visits.get_visit(db, visit["id"])["superseded_by"] == new_id
+    assert steps_by_code(db, {"id": new_id})["external_media"]["result"] == "ok"
+    with pytest.raises(visits.VisitError, match="既に訂正"):
+        visits.amend(db, visit["id"], visit["auditor"], "二度目")
+
+
+def test_two_auditors_saving_at_once_both_succeed(app, db, city, make_user):
+    second = make_user("auditor", "second")
+    ids = [db.execute("SELECT id FROM staff WHERE staff_no = ?", [no]).fetchone()[0] for no in ("000101", "000102")]
+    visit_ids = [visits.start_visit(db, campaign_id=city["id"], staff_id=i, auditor_id=second) for i in ids]
+    errors = []
+
+    def save_many(visit_id, tag):
+        conn = connect(app.config["DATABASE"])
+        try:
+            for n in range(30):
+                visits.save_change(conn, visit_id, second, key=f"{tag}{n:020d}", field="remark", value=f"{tag}{n}",
+                                   changed_at=f"2026-11-27T01:00:{n:02d}.000Z", check_code="clear_desk")
+        except Exception as error:  # noqa: BLE001 — the test reports any failure below
+            errors.append(error)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=save_many, args=(v, t)) for v, t in zip(visit_ids, ("a", "b"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    remarks = [db.execute("SELECT remark FROM visit_results WHERE visit_id = ?", [v]).fetchone()[0] for v in visit_ids]
+    assert remarks == ["a29", "b29"]
+
+
+def test_the_same_check_saved_from_two_tabs_keeps_the_later_change(client, login, db, city):
+    login("auditor")
+    staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
+    client.post("/visits", data={"campaign_id": city["id"], "staff_id": staff_id})
+    visit_id = db.execute("SELECT max(id) FROM visits").fetchone()[0]
+    later = {"key": "t" * 20, "field": "result", "check": "clear_desk", "value": "ok",
+             "changed_at": "2026-11-27T01:00:10.000Z"}
+    earlier = {"key": "u" * 20, "field": "result", "check": "clear_desk", "value": "major",
+               "changed_at": "2026-11-27T01:00:02.000Z"}
+    for body in (later, earlier, earlier, later):
+        response = client.post(f"/visits/{visit_id}/changes", json=body)
+        assert response.status_code == 200
+    assert db.execute("SELECT result FROM visit_results WHERE visit_id = ?", [visit_id]).fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM visit_results WHERE visit_id = ?", [visit_id]).fetchone()[0] == 1
+
+
+def test_section_heads_and_viewers_never_see_visits_or_draws(client, login, db, city, make_user):
+    auditor = make_user("auditor")
+    staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
+    visit_id = visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=auditor)
+    login("section_head", section_code="0101")
+    for url in ("/visits", f"/visits/{visit_id}", "/draws/1", f"/visits/{visit_id}/sign"):
+        assert client.get(url).status_code == 403, url
+    assert "監査" not in client.get("/").get_data(as_text=True).split("<main>")[0].replace("抜き打ち実地監査", "")
+
+
+def test_walk_page_renders_self_reports_and_locked_page_is_read_only(client, login, db, visit):
+    login("admin")
+    page = client.get(f"/visits/{visit['id']}").get_data(as_text=True)
+    assert "本人の自己申告" in page and "No.19" in page and "① できている" in page
+    lock(db, visit)
+    page = client.get(f"/visits/{visit['id']}").get_data(as_text=True)
+    assert "読み取り専用" in page and "data-result" not in page
+    log = client.get(f"/visits/{visit['id']}/log").get_data(as_text=True)
+    assert "set_result" in log and "lock" in log
+    response = client.post(f"/visits/{visit['id']}/changes", json={"key": "z" * 20, "field": "result",
+                                                                  "check": "clear_desk", "value": "major"})
+    assert response.status_code == 409 and "確定" in response.get_json()["error"]
