@@ -245,6 +245,40 @@ def visits(db):
     )
 
 
+@migrations(name="0005_sheets_and_chain")
+def sheets_and_chain(db):
+    """Issued findings sheets and the hash-chained log that makes them verifiable."""
+    db.executescript(
+        """
+        CREATE TABLE sheets (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL UNIQUE REFERENCES visits(id),
+            serial TEXT NOT NULL UNIQUE,
+            digest TEXT NOT NULL,
+            content TEXT NOT NULL,
+            pdf_sha256 TEXT,
+            issued_at TEXT NOT NULL
+        );
+        CREATE INDEX sheets_pdf ON sheets(pdf_sha256);
+        CREATE TABLE chain (
+            id INTEGER PRIMARY KEY,
+            serial TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('issue', 'supersede')),
+            digest TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            entry_hash TEXT NOT NULL UNIQUE
+        );
+        CREATE TRIGGER chain_no_update BEFORE UPDATE ON chain
+            BEGIN SELECT RAISE(ABORT, 'chain is append-only'); END;
+        CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain
+            BEGIN SELECT RAISE(ABORT, 'chain is append-only'); END;
+        CREATE TRIGGER sheets_content_fixed BEFORE UPDATE OF visit_id, serial, digest, content, issued_at ON sheets
+            BEGIN SELECT RAISE(ABORT, 'an issued sheet cannot change'); END;
+        """
+    )
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

@@ -32,6 +32,9 @@ STAFF_COLUMNS = (
 )
 SECTION_FIELDS = ("name", "my_number", "outsourced")
 STAFF_FIELDS = ("name", "kana", "section_id", "employment", "uses_pc")
+STAFF_INSERT = ("staff_no", *STAFF_FIELDS, "search_key", "created_at", "updated_at")
+# Hiragana → katakana, so 「すずき」 finds 「スズキ」.
+_KATAKANA = str.maketrans({chr(code): chr(code + 0x60) for code in range(ord("ぁ"), ord("ゖ") + 1)})
 
 
 def plan_sections(db, data, filename, *, max_rows=200_000):
@@ -147,12 +150,16 @@ def apply_staff(db, plan, user_id):
             if staff_no in existing:
                 _upsert(db, "staff", existing[staff_no], row, STAFF_FIELDS + ("retired_at", "search_key"), stamp)
             else:
-                inserts.append(dict(row, created_at=stamp, updated_at=stamp))
-        db["staff"].insert_all(inserts, batch_size=1000)
+                inserts.append(tuple(row[c] for c in STAFF_INSERT[:-2]) + (stamp, stamp))
+        # executemany, not insert_all: a first roster of 20,000 people is all inserts.
+        db.conn.executemany(
+            f"INSERT INTO staff ({', '.join(STAFF_INSERT)}) VALUES ({', '.join('?' * len(STAFF_INSERT))})", inserts
+        )
         retired = [row["id"] for no, row in existing.items() if no not in records and row["retired_at"] is None]
         db.conn.executemany(
             "UPDATE staff SET retired_at = ?, updated_at = ? WHERE id = ?", [(stamp, stamp, i) for i in retired]
         )
+        db.execute("ANALYZE staff")  # lets SQLite pick the section index over the 4-value employment one
         return record_import(db, plan, user_id)
 
 
@@ -195,10 +202,8 @@ def _text_codes(table, column):
 
 def search_key(*parts):
     """A form of name and kana that matches however people type them (width, kana, spaces)."""
-    text = unicodedata.normalize("NFKC", "".join(parts))
-    # Hiragana → katakana, so 「すずき」 finds 「スズキ」.
-    text = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
-    return re.sub(r"\s+", "", text).lower()
+    text = unicodedata.normalize("NFKC", "".join(parts)).translate(_KATAKANA)
+    return "".join(text.split()).lower()
 
 
 def search_staff(db, *, query="", section_id=None, employment=None, include_retired=False, page=1, page_size=50):
@@ -261,3 +266,8 @@ def counts(db):
         " (SELECT count(*) FROM staff WHERE retired_at IS NOT NULL)"
     ).fetchone()
     return {"sections": row[0], "active": row[1], "retired": row[2]}
+
+
+def section_choices(db):
+    """Sections for a filter drop-down (no counts: cheap on every page load)."""
+    return list(db.query("SELECT id, code, name FROM sections ORDER BY code"))

@@ -25,6 +25,10 @@ def immediate(db):
     A deferred transaction that reads and then writes fails with "database is locked" when another
     writer committed in between (two auditors saving at once); BEGIN IMMEDIATE waits its turn instead.
     """
+    if db.conn.in_transaction:
+        with db.atomic():  # already inside one: a savepoint keeps it all-or-nothing
+            yield db
+        return
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -29,7 +29,7 @@ def staff_list():
     )
     return render_template(
         "staff/list.html", rows=rows, total=total, page=page, page_size=current_app.config["PAGE_SIZE"],
-        sections=roster.list_sections(db), employment=roster.EMPLOYMENT, locked_section=_own_section_only(),
+        sections=roster.section_choices(db), employment=roster.EMPLOYMENT, locked_section=_own_section_only(),
     )
 
 

@@ -7,7 +7,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import campaigns, draw, photos, roster, visits
+from .. import campaigns, draw, issuance, photos, roster, visits
 from ..db import get_db
 from ..security import roles
 
@@ -209,7 +209,7 @@ def sign(visit_id):
     if request.method == "POST":
         form = request.form
         try:
-            locked = visits.sign(db, visit_id, current_user.id, role=form.get("role"), name=form.get("name"),
+            locked = issuance.sign(db, visit_id, current_user.id, role=form.get("role"), name=form.get("name"),
                                  data_url=form.get("signature"), refused=form.get("refused") == "1",
                                  reason=form.get("reason"))
         except visits.VisitError as error:

@@ -1,0 +1,60 @@
+"""Digests and the hash chain that let anyone check an issued sheet.
+
+Each issued sheet's content is reduced to one SHA-256 over canonical JSON (sorted keys, no
+whitespace). That digest is appended to a chain in which every entry hashes the previous
+entry's hash, so removing or rewriting an entry breaks every link after it.
+"""
+import hashlib
+import json
+
+from .clock import now_iso
+
+GENESIS = "0" * 64
+
+
+def canonical(content) -> bytes:
+    """The one byte string a content dict stands for."""
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def digest(content) -> str:
+    """SHA-256 hex of the canonical form."""
+    return hashlib.sha256(canonical(content)).hexdigest()
+
+
+def entry_hash(prev_hash, serial, kind, content_digest, created_at):
+    """The hash of one chain entry, binding it to the entry before."""
+    return digest({"prev": prev_hash, "serial": serial, "kind": kind, "digest": content_digest, "at": created_at})
+
+
+def append(db, serial, kind, content_digest):
+    """Add an entry to the chain (inside the caller's transaction); returns its hash."""
+    last = db.execute("SELECT entry_hash FROM chain ORDER BY id DESC LIMIT 1").fetchone()
+    prev = last[0] if last else GENESIS
+    created_at = now_iso()
+    new_hash = entry_hash(prev, serial, kind, content_digest, created_at)
+    db["chain"].insert({"serial": serial, "kind": kind, "digest": content_digest, "created_at": created_at,
+                        "prev_hash": prev, "entry_hash": new_hash})
+    return new_hash
+
+
+def verify_chain(db):
+    """Walk the whole chain; returns (ok, Japanese message naming the first broken link)."""
+    prev, count = GENESIS, 0
+    for row in db.query("SELECT * FROM chain ORDER BY id"):
+        count += 1
+        if row["prev_hash"] != prev:
+            return False, (f"検証ログ {row['id']} 番（{row['serial']}）の前の記録が失われたか書き換えられています"
+                           "（前の記録のハッシュと一致しません）。")
+        expected = entry_hash(prev, row["serial"], row["kind"], row["digest"], row["created_at"])
+        if row["entry_hash"] != expected:
+            return False, f"検証ログ {row['id']} 番（{row['serial']}）の内容が書き換えられています。"
+        prev = row["entry_hash"]
+    return True, f"検証ログ {count} 件はすべて正しくつながっています。"
+
+
+def chain_digest(db, serial):
+    """The digest the chain recorded when a serial was issued, or None."""
+    row = db.execute("SELECT digest FROM chain WHERE serial = ? AND kind = 'issue' ORDER BY id LIMIT 1",
+                     [serial]).fetchone()
+    return row[0] if row else None
