@@ -55,8 +55,10 @@ def list_campaigns(db):
     """All campaigns, newest first, with how many self-check answers each holds."""
     return list(
         db.query(
-            "SELECT c.*, (SELECT count(*) FROM selfcheck_responses r WHERE r.campaign_id = c.id) AS responses"
-            " FROM campaigns c ORDER BY c.created_at DESC, c.id DESC"
+            "SELECT c.*, (SELECT count(*) FROM selfcheck_responses r WHERE r.campaign_id = c.id) AS responses,"
+            " s.version AS selfcheck_version, o.version AS onsite_version FROM campaigns c"
+            " JOIN checklists s ON s.digest = c.selfcheck_digest JOIN checklists o ON o.digest = c.onsite_digest"
+            " ORDER BY c.created_at DESC, c.id DESC"
         )
     )
 

@@ -120,6 +120,8 @@ def section_pool(db, campaign_id, weights, *, exclude_visited=True):
 
 def record_draw(db, *, campaign_id, kind, section_id, pool, options, user_id):
     """Draw with a fresh seed, store the full record and log it; returns (draw id, chosen id)."""
+    if db.execute("SELECT 1 FROM campaigns WHERE id = ?", [campaign_id]).fetchone() is None:
+        raise DrawError("キャンペーンを選んでください。")
     if not pool:
         raise DrawError("抽選の対象がいません（全員が監査済み、または対象者がいません）。")
     seed = secrets.token_hex(16)
