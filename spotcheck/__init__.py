@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import auth, cli, config, db, i18n, loaded_forms, security
+from .fonts import register_fonts
 from .views import register_blueprints
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
@@ -30,6 +31,10 @@ def create_app(test_config=None):
     app.config["FORMS_DIR"] = app.config["FORMS_DIR"] or str(FORMS_DIR)
     loaded_forms.init_app(app)
 
+    fonts = register_fonts(app.config["PDF_FONT_GOTHIC"], app.config["PDF_FONT_MINCHO"])
+    if fonts.warning:
+        app.logger.warning(fonts.warning)  # said at start-up, so nobody prints empty boxes unawares
+    app.extensions["fonts"] = fonts
     db.init_app(app)
     security.init_app(app)
     auth.init_app(app)

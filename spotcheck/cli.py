@@ -6,9 +6,16 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import auth, campaigns, checklists, draw, imports, loaded_forms, migrations
+from . import auth, campaigns, checklists, draw, imports, integrity, issuance, loaded_forms, migrations, printing
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
+
+STATE_MESSAGES = {
+    "valid": "有効です（発行時の内容のまま、最新の版です）。",
+    "superseded": "訂正済みです（新しい版 {superseded_by} に置き換えられています）。",
+    "altered": "改ざんの疑いがあります（発行時の記録と一致しません）。",
+}
+
 
 def fail(messages):
     """Print Japanese error lines to stderr and stop with exit code 1."""
@@ -150,6 +157,33 @@ def verify_draw_command(draw_id):
         click.echo(line)
 
 
+@click.command("verify-sheet")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def verify_sheet_command(file):
+    """PDF が発行された結果票そのものか、内容が今も有効かを検証します。"""
+    db = get_db()
+    photo_check = printing.photo_checker(Path(current_app.instance_path) / "photos")
+    serial = issuance.find_by_pdf(db, Path(file).read_bytes())
+    if serial is None:
+        fail(f"{file}: 発行された結果票のファイルと一致しません（編集・再保存された可能性があります）。")
+    status = issuance.status(db, serial, photo_check)
+    message = STATE_MESSAGES[status["state"]].format(**status)
+    if status["state"] != issuance.VALID:
+        fail(f"{file}: 文書番号 {serial}: {message}")
+    click.echo(f"{file}: 文書番号 {serial}: {message}")
+
+
+@click.command("verify-chain")
+@with_appcontext
+def verify_chain_command():
+    """結果票の検証ログ（ハッシュチェーン）全体を検査し、最初の切れ目を示します。"""
+    ok, message = integrity.verify_chain(get_db())
+    if not ok:
+        fail(message)
+    click.echo(message)
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", help="待ち受けるアドレス（既定: 設定の HOST）")
@@ -174,6 +208,8 @@ COMMANDS = (
     check_forms_command,
     demo_command,
     verify_draw_command,
+    verify_sheet_command,
+    verify_chain_command,
     serve_command,
 )
 

@@ -28,6 +28,12 @@ SETTINGS = (
     Setting("PAGE_SIZE", 50, "Rows per page in long lists."),
     Setting("DRAW_WEIGHTS", {"base": 1, "not_done": 2, "unanswered": 1, "fiscal_year": 1, "my_number": 1},
             "Draw weights: base plus bonuses for ③/C/D answers, 未回答, 会計年度任用職員, My Number sections."),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Address printed in each sheet's QR code (the city's intranet URL)."),
+    Setting("AUDIT_BASIS", "市情報セキュリティポリシー及び総務省「地方公共団体における情報セキュリティ監査に関するガイドライン」第3章",
+            "監査の根拠 printed on every findings sheet."),
+    Setting("FOLLOWUP_DAYS", {"nonconformity": 30, "major": 7}, "Days until the improvement report is due, by result."),
+    Setting("PDF_FONT_GOTHIC", None, "A TrueType Gothic font file to embed (default: IPAex Gothic if installed)."),
+    Setting("PDF_FONT_MINCHO", None, "A TrueType Mincho font file to embed (default: IPAex Mincho if installed)."),
     Setting("HOST", "127.0.0.1", "Address `flask serve` listens on (0.0.0.0 for the office LAN)."),
     Setting("PORT", 5000, "Port `flask serve` listens on."),
 )

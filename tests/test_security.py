@@ -40,6 +40,11 @@ AUDIENCE = {
     "visits.sign": {"admin", "auditor"},
     "visits.amend": {"admin", "auditor"},
     "visits.log": {"admin"},
+    "sheets.visit_sheet": {"admin", "auditor"},
+    "sheets.batch": {"admin"},
+    # Anyone holding the paper may verify it; the page shows no personal data.
+    "verify.verify_form": PUBLIC,
+    "verify.verify_serial": PUBLIC,
 }
 
 

@@ -33,7 +33,7 @@ def visit(db, city, make_user):
 
 
 def change(db, v, field, value, check="external_media", at="2026-11-27T01:00:00.000Z", key=None):
-    key = key or hashlib.sha256(f"{field}{check}{value}{at}".encode()).hexdigest()[:32]
+    key = key or hashlib.sha256(f"{v['id']}{field}{check}{value}{at}".encode()).hexdigest()[:32]
     return visits.save_change(db, v["id"], v["auditor"], key=key, field=field, value=value, changed_at=at,
                               check_code=check)
 
