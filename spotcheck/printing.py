@@ -10,7 +10,6 @@ from . import issuance, photos, roster, sheets, visits
 from .campaigns import get_campaign, pinned_onsite
 from .crosscheck import FAILED
 
-TITLE = "情報セキュリティ実地監査 結果票"
 SIGNER_LABELS = {"auditor": "監査員", "auditee": "被監査者"}
 
 
@@ -50,7 +49,7 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
     signatures = visits.signatures(db, visit["id"])
     return sheets.SheetData(
         serial=serial, version=visit["version"], amended=visit["version"] > 1,
-        supersedes=issuance.content(db, visit["id"])["supersedes"], title=TITLE, issued_on=locked_at.date(),
+        supersedes=issuance.content(db, visit["id"])["supersedes"], title=sheets.SHEET_TITLE, issued_on=locked_at.date(),
         campaign_title=campaign["title"], fiscal_year=campaign["fiscal_year"] or locked_at.year,
         checklist_version=pinned_onsite(db, campaign).version, basis=basis,
         section=f"{visit['section_code']} {visit['section_name']}", person_name=visit["person_name"],
