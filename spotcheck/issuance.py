@@ -2,20 +2,32 @@
 import hashlib
 import json
 
-from . import integrity, visits
+from . import aggregates, followups, integrity, visits
 from .clock import now_iso
 from .sqlite import immediate
 
 VALID, ALTERED, SUPERSEDED, UNKNOWN = "valid", "altered", "superseded", "unknown"
 
 
-def sign(db, visit_id, user_id, **signature):
-    """Record a signature; when it locks the visit, issue its sheet in the same transaction."""
+def sign(db, visit_id, user_id, *, due_days, **signature):
+    """Record a signature; when it locks the visit, close it out in the same transaction."""
     with immediate(db):
         locked = visits.sign(db, visit_id, user_id, **signature)
         if locked:
-            issue(db, visit_id)
+            close(db, visit_id, due_days)
     return locked
+
+
+def close(db, visit_id, due_days):
+    """A visit just locked: issue its sheet, count its observations, open its follow-ups."""
+    issue(db, visit_id)
+    visit = visits.get_visit(db, visit_id)
+    _checklist, steps = visits.walk(db, visit)
+    aggregates.record_visit(db, visit, steps)
+    if visit["supersedes_id"]:
+        old = visits.get_visit(db, visit["supersedes_id"])
+        aggregates.record_visit(db, old, visits.walk(db, old)[1], sign=-1)
+    followups.open_for_visit(db, visit, steps, due_days, superseded_visit_id=visit["supersedes_id"])
 
 
 def content(db, visit_id):

@@ -279,6 +279,70 @@ def sheets_and_chain(db):
     )
 
 
+@migrations(name="0006_crosscheck_and_followups")
+def crosscheck_and_followups(db):
+    """Observations classified against self-reports, running tallies for the dashboard, follow-ups."""
+    db.executescript(
+        """
+        -- One row per (visit, check, linked item): the cross-check of one self-report.
+        CREATE TABLE observations (
+            visit_id INTEGER NOT NULL REFERENCES visits(id),
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            employment TEXT NOT NULL,
+            check_code TEXT NOT NULL,
+            result TEXT NOT NULL,
+            item_no INTEGER NOT NULL DEFAULT 0,
+            reported TEXT,
+            class TEXT,
+            current INTEGER NOT NULL DEFAULT 1 CHECK (current IN (0, 1)),
+            PRIMARY KEY (visit_id, check_code, item_no)
+        ) WITHOUT ROWID;
+        CREATE INDEX observations_staff ON observations(staff_id);
+        -- Counts kept up to date at each import and lock, so the dashboard never scans 700,000 answers.
+        -- section and employment are those at the time (a campaign is a snapshot).
+        CREATE TABLE tallies (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            measure TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            value TEXT NOT NULL,
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            employment TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (campaign_id, measure, subject, value, section_id, employment)
+        ) WITHOUT ROWID;
+        CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL REFERENCES visits(id),
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            check_code TEXT NOT NULL,
+            check_title TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('nonconformity', 'major')),
+            finding TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'reported', 'closed', 'withdrawn')),
+            due_on TEXT NOT NULL,
+            report TEXT NOT NULL DEFAULT '',
+            reported_by INTEGER REFERENCES users(id),
+            reported_at TEXT,
+            report_photo TEXT,
+            report_thumb TEXT,
+            report_photo_sha256 TEXT,
+            confirmation TEXT NOT NULL DEFAULT '',
+            confirmed_by INTEGER REFERENCES users(id),
+            confirmed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (visit_id, check_code)
+        );
+        CREATE INDEX followups_section ON followups(section_id, state);
+        CREATE INDEX followups_staff ON followups(staff_id);
+        """
+    )
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

@@ -2,6 +2,7 @@
 import functools
 import re
 
+from . import aggregates
 from .campaigns import pinned_selfcheck
 from .clock import now_iso
 from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, read, record_import
@@ -121,6 +122,9 @@ def apply_import(db, plan, user_id):
                 for no, (answer, flag) in answers.items()
             ),
         )
+        final = {sid: answers for sid, (_, answers) in stored.items()}
+        final.update({sid: answers for sid, (_, answers) in plan.payload.items()})
+        aggregates.recount_answers(db, campaign_id, final)
         return import_id
 
 

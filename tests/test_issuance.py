@@ -13,6 +13,17 @@ from tests.test_visits import visit  # noqa: F401 — the open-visit fixture the
 pytestmark = pytest.mark.usefixtures("city")
 
 
+DUE = {"nonconformity": 30, "major": 7}
+
+
+def sign_both(db, visit, refusal=None):
+    """Both sides sign (or the audited person refuses with a reason), which locks and issues the visit."""
+    issuance.sign(db, visit["id"], visit["auditor"], due_days=DUE, role="auditor", name="監査 太郎",
+                  data_url=signature_url())
+    issuance.sign(db, visit["id"], visit["auditor"], due_days=DUE, role="auditee", name="鈴木 一郎",
+                  data_url=None if refusal else signature_url(), refused=bool(refusal), reason=refusal or "")
+
+
 def jpeg(color=(200, 60, 60)):
     out = io.BytesIO()
     Image.new("RGB", (800, 600), color).save(out, "JPEG")
@@ -30,9 +41,7 @@ def issued(app, db, visit):
     visits.save_change(db, visit["id"], visit["auditor"], key="g" * 20, field="remark",
                        value="未登録のUSBメモリが挿さったままだった", changed_at="2030-01-01T00:00:00.000Z",
                        check_code="external_media")
-    issuance.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=signature_url())
-    issuance.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木 一郎", refused=True,
-                  reason="指摘に納得できない")
+    sign_both(db, visit, refusal="指摘に納得できない")
     return visit, issuance.get_sheet(db, visit_id=visit["id"])["serial"]
 
 
@@ -110,8 +119,7 @@ def test_deleting_a_chain_entry_is_named_by_verify_chain(runner, db, issued, vis
     second = {"id": visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=visit["auditor"]),
               "auditor": visit["auditor"]}
     fill_all(db, second)
-    issuance.sign(db, second["id"], second["auditor"], role="auditor", name="監査", data_url=signature_url())
-    issuance.sign(db, second["id"], second["auditor"], role="auditee", name="髙橋", data_url=signature_url())
+    sign_both(db, second)
     assert runner.invoke(args=["verify-chain"]).exit_code == 0
     db.execute("DROP TRIGGER chain_no_delete")
     db.execute("DELETE FROM chain WHERE id = 1")
@@ -125,8 +133,7 @@ def test_an_amendment_supersedes_the_old_serial(db, issued, client):
     amended = {"id": new_id, "auditor": visit["auditor"]}
     visits.save_change(db, new_id, visit["auditor"], key="h" * 20, field="remark", value="訂正後の所見",
                        changed_at="2030-02-01T00:00:00.000Z", check_code="external_media")
-    issuance.sign(db, new_id, visit["auditor"], role="auditor", name="監査 太郎", data_url=signature_url())
-    issuance.sign(db, new_id, visit["auditor"], role="auditee", name="鈴木 一郎", data_url=signature_url())
+    sign_both(db, amended)
     new_serial = issuance.get_sheet(db, visit_id=new_id)["serial"]
     assert new_serial == "R6-0001-v2"
     old = issuance.status(db, serial)

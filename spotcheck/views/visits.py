@@ -211,7 +211,7 @@ def sign(visit_id):
         try:
             locked = issuance.sign(db, visit_id, current_user.id, role=form.get("role"), name=form.get("name"),
                                  data_url=form.get("signature"), refused=form.get("refused") == "1",
-                                 reason=form.get("reason"))
+                                 reason=form.get("reason"), due_days=current_app.config["FOLLOWUP_DAYS"])
         except visits.VisitError as error:
             flash(str(error), "error")
             return redirect(url_for("visits.sign", visit_id=visit_id))

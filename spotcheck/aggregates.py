@@ -1,0 +1,160 @@
+"""Campaign statistics: running tallies kept at each import and lock, and the queries over them.
+
+Measures in `tallies` (subject → value):
+  response   ''          → 'answered'      people who sent a self-check
+  answer     item no     → answer code     the self-check distribution
+  visit      ''          → 'locked'        visits done
+  result     check code  → result code     what the desk showed
+  check_x    check code  → crosscheck class  the check against the person's best self-report,
+                           plus 'claims_done' when that report said "done" (the over-reporting base)
+  item_x     item no     → crosscheck class  each linked item against what the desk showed, plus 'claims_done'
+"""
+from collections import Counter
+
+from . import crosscheck
+from .campaigns import pinned_selfcheck
+
+CLAIMS_DONE = "claims_done"
+# When a check verifies several items, the person's most confident answer is the claim it tests.
+CONFIDENCE = {"done": 4, "partly": 3, "not_done": 2, "unknown_rule": 1}
+
+
+def _add(db, campaign_id, counts, sign=1):
+    """Add (or with sign=-1 remove) counts keyed (measure, subject, value, section, employment)."""
+    db.conn.executemany(
+        "INSERT INTO tallies (campaign_id, measure, subject, value, section_id, employment, n)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, measure, subject, value, section_id, employment)"
+        " DO UPDATE SET n = n + excluded.n",
+        [(campaign_id, *key, sign * n) for key, n in counts.items()],
+    )
+    db.execute("DELETE FROM tallies WHERE campaign_id = ? AND n = 0", [campaign_id])
+
+
+def recount_answers(db, campaign_id, answers_by_staff):
+    """Replace the campaign's answer tallies; `answers_by_staff` is {staff_id: {item: (answer, flag)}}."""
+    people = {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, section_id, employment FROM staff")}
+    counts = Counter()
+    for staff_id, answers in answers_by_staff.items():
+        section_id, employment = people[staff_id]
+        counts[("response", "", "answered", section_id, employment)] += 1
+        for item_no, (answer, out_of_scope) in answers.items():
+            if not out_of_scope:
+                counts[("answer", str(item_no), answer, section_id, employment)] += 1
+    db.execute("DELETE FROM tallies WHERE campaign_id = ? AND measure IN ('response', 'answer')", [campaign_id])
+    _add(db, campaign_id, counts)
+
+
+def observations(walk_steps, visit):
+    """The cross-check rows of a locked visit: one per (check, linked item), item 0 when none."""
+    rows = []
+    for step in walk_steps:
+        result = step["result"]
+        linked = step["reports"] or [(None, None, None)]
+        for item, option, _ in linked:
+            reported = option.reported if option else None
+            rows.append({
+                "visit_id": visit["id"], "campaign_id": visit["campaign_id"], "section_id": visit["section_id"],
+                "staff_id": visit["staff_id"], "employment": visit["employment"], "check_code": step["check"].code,
+                "result": result, "item_no": item.no if item else 0, "reported": reported,
+                "class": crosscheck.classify(reported, result) if item else None,
+            })
+    return rows
+
+
+def record_visit(db, visit, walk_steps, sign=1):
+    """Store a locked visit's observations and add them to the tallies (sign=-1 takes a superseded one out)."""
+    rows = observations(walk_steps, visit)
+    if sign > 0:
+        db["observations"].insert_all(rows)
+    else:
+        db.execute("UPDATE observations SET current = 0 WHERE visit_id = ?", [visit["id"]])
+    where = (visit["section_id"], visit["employment"])
+    counts = Counter({("visit", "", "locked", *where): 1})
+    for step in walk_steps:
+        code = step["check"].code
+        counts[("result", code, step["result"], *where)] += 1
+        claims = [option.reported for _, option, _ in step["reports"] if option]
+        best = max(claims, key=lambda r: CONFIDENCE.get(r, 0), default=None)
+        check_class = crosscheck.classify(best, step["result"]) if step["reports"] else None
+        if check_class:
+            counts[("check_x", code, check_class, *where)] += 1
+            if best == "done":
+                counts[("check_x", code, CLAIMS_DONE, *where)] += 1
+    for row in rows:
+        if row["class"]:
+            counts[("item_x", str(row["item_no"]), row["class"], *where)] += 1
+            if row["reported"] == "done":
+                counts[("item_x", str(row["item_no"]), CLAIMS_DONE, *where)] += 1
+    _add(db, visit["campaign_id"], counts, sign)
+
+
+def tally(db, campaign_id, measure, *, section_id=None, employment=None, by=None):
+    """{subject: {value: n}} for one measure, optionally filtered, or split `by` section/employment."""
+    where, params = ["campaign_id = ?", "measure = ?"], [campaign_id, measure]
+    if section_id:
+        where.append("section_id = ?")
+        params.append(section_id)
+    if employment:
+        where.append("employment = ?")
+        params.append(employment)
+    group = f"{by}, " if by in ("section_id", "employment") else ""
+    result = {}
+    for row in db.execute(
+        f"SELECT {group}subject, value, sum(n) FROM tallies WHERE {' AND '.join(where)}"
+        f" GROUP BY {group}subject, value", params,
+    ):
+        *split, subject, value, n = row
+        target = result.setdefault(split[0], {}) if split else result
+        target.setdefault(subject, {})[value] = n
+    return result
+
+
+def staff_in_scope(db, *, section_id=None, employment=None, by=None):
+    """Active PC users (who fill the self-check), in total or split by section/employment."""
+    where, params = ["retired_at IS NULL", "uses_pc = 1"], []
+    if section_id:
+        where.append("section_id = ?")
+        params.append(section_id)
+    if employment:
+        where.append("employment = ?")
+        params.append(employment)
+    if by in ("section_id", "employment"):
+        return dict(db.execute(f"SELECT {by}, count(*) FROM staff WHERE {' AND '.join(where)} GROUP BY {by}", params))
+    return db.execute(f"SELECT count(*) FROM staff WHERE {' AND '.join(where)}", params).fetchone()[0]
+
+
+def item_table(db, campaign, *, section_id=None, employment=None):
+    """Per self-check item: answer counts in the sheet's order, ③/C/D count, and cross-check classes."""
+    sheet = pinned_selfcheck(db, campaign)
+    answers = tally(db, campaign["id"], "answer", section_id=section_id, employment=employment)
+    classes = tally(db, campaign["id"], "item_x", section_id=section_id, employment=employment)
+    rows = []
+    for item in sheet.items:
+        counts = answers.get(str(item.no), {})
+        rows.append({
+            "item": item,
+            "counts": [(option, counts.get(option.code, 0)) for option in sheet.answers if counts.get(option.code)],
+            "total": sum(counts.values()),
+            "not_done": sum(n for code, n in counts.items() if sheet.answer(code).reported in ("not_done", "unknown_rule")),
+            "classes": classes.get(str(item.no), {}),
+        })
+    return rows
+
+
+def check_table(db, campaign, checklist, *, section_id=None, employment=None):
+    """Per on-site check: result counts, how many claimed "done", and how many of those failed."""
+    results = tally(db, campaign["id"], "result", section_id=section_id, employment=employment)
+    classes = tally(db, campaign["id"], "check_x", section_id=section_id, employment=employment)
+    rows = []
+    for check in checklist.checks:
+        counts = results.get(check.code, {})
+        x = classes.get(check.code, {})
+        rows.append({
+            "check": check,
+            "counts": [(option, counts.get(option.code, 0)) for option in checklist.results],
+            "total": sum(counts.values()),
+            "claims_done": x.get(CLAIMS_DONE, 0),
+            "over_reported": x.get(crosscheck.OVER, 0),
+            "classes": x,
+        })
+    return rows

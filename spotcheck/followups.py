@@ -1,0 +1,147 @@
+"""Per-person follow-up of every finding: 指摘 → 改善報告 → 再確認 → 完了 (or back to 指摘)."""
+from datetime import datetime, timedelta
+
+from . import audit
+from .clock import now, now_iso
+from .crosscheck import FAILED
+
+STATES = {"open": "指摘", "reported": "改善報告済み（再確認待ち）", "closed": "完了", "withdrawn": "取り下げ（訂正）"}
+SEVERITY = {"nonconformity": "不適合", "major": "重大"}
+MAX_TEXT = 2000
+
+
+class FollowupError(ValueError):
+    """A Japanese, user-facing reason why a follow-up step was refused."""
+
+
+def open_for_visit(db, visit, steps, due_days, superseded_visit_id=None):
+    """Open a follow-up for each 不適合/重大 of a locked visit; an amendment carries existing ones over."""
+    locked_on = datetime.fromisoformat(visit["locked_at"]).date()
+    carried = {}
+    if superseded_visit_id:
+        carried = {row["check_code"]: row for row in db.query(
+            "SELECT * FROM followups WHERE visit_id = ?", [superseded_visit_id])}
+    stamp = now_iso()
+    failing = {step["check"].code: step for step in steps if step["result"] in FAILED}
+    for code, step in failing.items():
+        fields = {"visit_id": visit["id"], "severity": step["result"], "finding": step["remark"] or step["check"].noncompliant,
+                  "check_title": step["check"].title, "updated_at": stamp}
+        if code in carried:
+            db["followups"].update(carried[code]["id"], fields)  # same finding, corrected wording: keep its history
+            continue
+        followup_id = db["followups"].insert(dict(
+            fields, campaign_id=visit["campaign_id"], section_id=visit["section_id"], staff_id=visit["staff_id"],
+            check_code=code, state="open", due_on=(locked_on + timedelta(days=due_days[step["result"]])).isoformat(),
+            created_at=stamp,
+        )).last_pk
+        audit.record(db, user_id=None, action="open", entity="followup", entity_id=followup_id,
+                     after={"visit_id": visit["id"], "check": code, "severity": step["result"]})
+    for code, row in carried.items():
+        if code not in failing and row["state"] != "withdrawn":
+            db["followups"].update(row["id"], {"state": "withdrawn", "updated_at": stamp})
+            audit.record(db, user_id=None, action="withdraw", entity="followup", entity_id=row["id"],
+                         before={"state": row["state"]}, after={"state": "withdrawn", "amended_by": visit["id"]})
+
+
+def get(db, followup_id):
+    """One follow-up with its section, person and visit, or None."""
+    rows = list(db.query(
+        "SELECT f.*, s.name AS person_name, s.staff_no, s.employment, sec.name AS section_name, sec.code AS section_code"
+        " FROM followups f JOIN staff s ON s.id = f.staff_id JOIN sections sec ON sec.id = f.section_id WHERE f.id = ?",
+        [followup_id]))
+    return rows[0] if rows else None
+
+
+def listing(db, *, section_id=None, state=None, overdue=False, staff_id=None, campaign_id=None, today=None):
+    """Follow-ups matching the filters, most urgent first."""
+    today = (today or now().date()).isoformat()
+    where, params = ["1 = 1"], []
+    for column, value in (("f.section_id", section_id), ("f.state", state), ("f.staff_id", staff_id),
+                          ("f.campaign_id", campaign_id)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if overdue:
+        where.append("f.state IN ('open', 'reported') AND f.due_on < ?")
+        params.append(today)
+    return [dict(row, overdue=row["state"] in ("open", "reported") and row["due_on"] < today) for row in db.query(
+        "SELECT f.*, s.name AS person_name, sec.name AS section_name FROM followups f"
+        " JOIN staff s ON s.id = f.staff_id JOIN sections sec ON sec.id = f.section_id"
+        f" WHERE {' AND '.join(where)} ORDER BY f.state = 'closed', f.state = 'withdrawn', f.due_on, f.id", params)]
+
+
+def counts(db, *, campaign_id=None, section_id=None, today=None):
+    """How many follow-ups are in each state, and how many are overdue."""
+    today = (today or now().date()).isoformat()
+    where, params = ["1 = 1"], []
+    if campaign_id:
+        where.append("campaign_id = ?")
+        params.append(campaign_id)
+    if section_id:
+        where.append("section_id = ?")
+        params.append(section_id)
+    result = dict.fromkeys(STATES, 0)
+    result.update(dict(db.execute(f"SELECT state, count(*) FROM followups WHERE {' AND '.join(where)} GROUP BY state",
+                                  params)))
+    result["overdue"] = db.execute(
+        f"SELECT count(*) FROM followups WHERE {' AND '.join(where)} AND state IN ('open', 'reported') AND due_on < ?",
+        params + [today]).fetchone()[0]
+    return result
+
+
+def report(db, followup_id, user, text, photo=None):
+    """The section reports what it did (改善報告); only for its own open follow-ups."""
+    text = (text or "").strip()
+    if not text:
+        raise FollowupError("講じた措置を入力してください。")
+    if len(text) > MAX_TEXT:
+        raise FollowupError(f"改善報告は {MAX_TEXT} 文字以内にしてください。")
+    row = _allowed(db, followup_id, user)
+    _require_state(row, "open", "改善報告できるのは「指摘」の状態のものだけです。")
+    fields = {"state": "reported", "report": text, "reported_by": user.id, "reported_at": now_iso(), "updated_at": now_iso()}
+    if photo is not None:
+        fields.update(report_photo=photo.name, report_thumb=photo.thumb_name, report_photo_sha256=photo.sha256)
+    _transition(db, row, user, "report", fields)
+
+
+def confirm(db, followup_id, user, fixed, note=""):
+    """An auditor re-checks (再確認): fixed → 完了, not fixed → back to 指摘 with the reason."""
+    note = (note or "").strip()
+    if user.role not in ("admin", "auditor"):
+        raise FollowupError("再確認は監査員が行います。")
+    if not fixed and not note:
+        raise FollowupError("改善が不十分な理由を入力してください。")
+    row = get(db, followup_id)
+    if row is None:
+        raise FollowupError("フォローアップがありません。")
+    _require_state(row, "reported", "再確認できるのは改善報告が出されたものだけです。")
+    fields = {"state": "closed" if fixed else "open", "confirmation": note, "confirmed_by": user.id,
+              "confirmed_at": now_iso(), "updated_at": now_iso()}
+    _transition(db, row, user, "confirm" if fixed else "reopen", fields)
+
+
+def _allowed(db, followup_id, user):
+    """The follow-up if this user may act on it: admins all, section heads only their own section's."""
+    row = get(db, followup_id)
+    if row is None or (user.role == "section_head" and row["section_id"] != user.section_id):
+        raise FollowupError("フォローアップがありません。")
+    if user.role not in ("admin", "section_head"):
+        raise FollowupError("改善報告は所属長・セキュリティリーダーが行います。")
+    return row
+
+
+def _require_state(row, state, message):
+    if row["state"] != state:
+        raise FollowupError(message)
+
+
+def _transition(db, row, user, action, fields):
+    with db.atomic():
+        db["followups"].update(row["id"], fields)
+        audit.record(db, user_id=user.id, action=action, entity="followup", entity_id=row["id"],
+                     before={"state": row["state"]}, after={k: v for k, v in fields.items() if k != "updated_at"})
+
+
+def history(db, followup_id):
+    """The follow-up's steps from the audit log, oldest first."""
+    return audit.entries(db, "followup", followup_id)
