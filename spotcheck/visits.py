@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from . import audit, crosscheck
 from .campaigns import get_campaign, pinned_onsite, pinned_selfcheck
+from .selfcheck import applies
 from .clock import now_iso
 from .sqlite import immediate
 
@@ -66,9 +67,11 @@ def get_visit(db, visit_id):
     return rows[0] if rows else None
 
 
-def list_visits(db, *, campaign_id=None, limit=100):
+def list_visits(db, *, campaign_id=None, staff_id=None, limit=100):
     """Recent visits, newest first, with person, section and progress."""
-    where, params = ("WHERE v.campaign_id = ?", [campaign_id]) if campaign_id else ("", [])
+    conditions = [(column, value) for column, value in (("v.campaign_id", campaign_id), ("v.staff_id", staff_id)) if value]
+    where = "WHERE " + " AND ".join(f"{column} = ?" for column, _ in conditions) if conditions else ""
+    params = [value for _, value in conditions]
     return list(db.query(
         f"""
         SELECT v.id, v.status, v.started_at, v.locked_at, v.version, v.draw_id, s.name AS person_name,
@@ -120,9 +123,12 @@ def walk(db, visit):
     ):
         photos.setdefault(photo["check_code"], []).append(photo)
     steps = []
+    flags = {"uses_pc": bool(visit["uses_pc"]), "my_number": bool(visit["my_number"]),
+             "outsourced": bool(visit["outsourced"])}
     for check in checks:
         row = saved.get(check.code, {})
-        linked = [reports[no] for no in check.verifies if no in reports]
+        # Only items that apply to this person: item 23 means nothing in a section without My Number work.
+        linked = [reports[no] for no in check.verifies if no in reports and applies(reports[no][0].group, **flags)]
         result = row.get("result", "")
         steps.append({
             "check": check,

@@ -16,6 +16,30 @@
   let photoJobs = [];  // photos waiting for the network (kept while this page is open)
   let flushing = false;
   let current = 0;
+  const timers = new Map();  // text fields whose save waits for the typist to pause
+  const savers = new Map();  // how to save each text field now
+
+  // Typed text is saved 0.6 s after the last key, on leaving the field, or before leaving the page.
+  function saveWhenPaused(field, check, input) {
+    const key = `${field}:${check}`;
+    savers.set(key, () => record(field, check, input.value));
+    input.addEventListener("input", () => {
+      clearTimeout(timers.get(key));
+      timers.set(key, setTimeout(() => commitTyping(key), 600));
+    });
+    input.addEventListener("blur", () => commitTyping(key));
+  }
+
+  function commitTyping(key) {
+    if (!timers.has(key)) return;
+    clearTimeout(timers.get(key));
+    timers.delete(key);
+    savers.get(key)();
+  }
+
+  function commitAllTyping() {
+    Array.from(timers.keys()).forEach(commitTyping);
+  }
 
   // ---- saving -------------------------------------------------------------------------------
   function newKey() {
@@ -108,14 +132,7 @@
         record("result", check, code);
       }));
     const remark = step.querySelector("[data-remark]");
-    let timer;
-    remark.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => record("remark", check, remark.value), 600);
-    });
-    remark.addEventListener("blur", () => {
-      if (timer) { clearTimeout(timer); timer = null; record("remark", check, remark.value); }
-    });
+    saveWhenPaused("remark", check, remark);
     step.querySelectorAll("[data-phrase]").forEach((chip) =>
       chip.addEventListener("click", () => {
         remark.value = remark.value ? `${remark.value}\n${chip.dataset.phrase}` : chip.dataset.phrase;
@@ -134,11 +151,7 @@
   });
 
   const comment = root.querySelector("[data-comment]");
-  let commentTimer;
-  comment.addEventListener("input", () => {
-    clearTimeout(commentTimer);
-    commentTimer = setTimeout(() => record("comment", null, comment.value), 600);
-  });
+  saveWhenPaused("comment", null, comment);
 
   // Changes not yet sent (e.g. made offline before a reload) win over what the server rendered.
   queue.forEach((change) => {
@@ -237,13 +250,16 @@
     const match = /^#step-(\d+)$/.exec(location.hash);
     if (match) show(Number(match[1]) - 1);
   });
-  root.querySelector("[data-to-sign]").addEventListener("click", (event) => {
-    if (queue.length || photoJobs.length) {
-      event.preventDefault();
-      showError(text("unsent-before-sign"));
-      flush();
-    }
+  const toSign = root.querySelector("[data-to-sign]");
+  toSign.addEventListener("click", async (event) => {
+    commitAllTyping();
+    if (!queue.length && !photoJobs.length) return;
+    event.preventDefault();
+    await flush();
+    if (!queue.length && !photoJobs.length) window.location.href = toSign.href;
+    else showError(text("unsent-before-sign"));
   });
+  window.addEventListener("pagehide", commitAllTyping);
 
   window.addEventListener("online", flush);
   window.addEventListener("offline", showStatus);
