@@ -2,6 +2,7 @@
 
 Measures in `tallies` (subject → value):
   response   ''          → 'answered'      people who sent a self-check
+                         → 'not_done'      of those, people with at least one ③/C/D
   answer     item no     → answer code     the self-check distribution
   visit      ''          → 'locked'        visits done
   result     check code  → result code     what the desk showed
@@ -30,13 +31,16 @@ def _add(db, campaign_id, counts, sign=1):
     db.execute("DELETE FROM tallies WHERE campaign_id = ? AND n = 0", [campaign_id])
 
 
-def recount_answers(db, campaign_id, answers_by_staff):
+def recount_answers(db, campaign_id, answers_by_staff, not_done_codes):
     """Replace the campaign's answer tallies; `answers_by_staff` is {staff_id: {item: (answer, flag)}}."""
     people = {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, section_id, employment FROM staff")}
     counts = Counter()
     for staff_id, answers in answers_by_staff.items():
         section_id, employment = people[staff_id]
         counts[("response", "", "answered", section_id, employment)] += 1
+        in_scope = [answer for answer, out_of_scope in answers.values() if not out_of_scope]
+        if any(answer in not_done_codes for answer in in_scope):
+            counts[("response", "", "not_done", section_id, employment)] += 1
         for item_no, (answer, out_of_scope) in answers.items():
             if not out_of_scope:
                 counts[("answer", str(item_no), answer, section_id, employment)] += 1
@@ -158,3 +162,83 @@ def check_table(db, campaign, checklist, *, section_id=None, employment=None):
             "classes": x,
         })
     return rows
+
+
+def groups(db, campaign, *, by, section_id=None, employment=None):
+    """Per section or per employment type: people, answers, ③ count, visits, cross-check and follow-ups."""
+    cid = campaign["id"]
+    kwargs = {"section_id": section_id, "employment": employment, "by": by}
+    people = staff_in_scope(db, **kwargs)
+    responses = tally(db, cid, "response", **kwargs)
+    answers = tally(db, cid, "answer", **kwargs)
+    visits_done = tally(db, cid, "visit", **kwargs)
+    checks = tally(db, cid, "check_x", **kwargs)
+    not_done_codes = not_done_answers(pinned_selfcheck(db, campaign))
+    followup_counts = _followups_by(db, cid, by, section_id=section_id, employment=employment)
+    keys = set(people) | set(responses) | set(visits_done)
+    rows = []
+    for key in keys:
+        item_counts = answers.get(key, {})
+        x = checks.get(key, {})
+        rows.append({
+            "key": key,
+            "people": people.get(key, 0),
+            "answered": responses.get(key, {}).get("", {}).get("answered", 0),
+            "not_done_people": responses.get(key, {}).get("", {}).get("not_done", 0),
+            "answers": sum(sum(v.values()) for v in item_counts.values()),
+            "not_done": sum(n for v in item_counts.values() for code, n in v.items() if code in not_done_codes),
+            "visits": visits_done.get(key, {}).get("", {}).get("locked", 0),
+            "observed": sum(sum(n for cls, n in v.items() if cls != CLAIMS_DONE) for v in x.values()),
+            "claims_done": sum(v.get(CLAIMS_DONE, 0) for v in x.values()),
+            "over_reported": sum(v.get(crosscheck.OVER, 0) for v in x.values()),
+            "findings": followup_counts.get(key, (0, 0))[0],
+            "open_followups": followup_counts.get(key, (0, 0))[1],
+        })
+    return rows
+
+
+def _followups_by(db, campaign_id, by, *, section_id=None, employment=None):
+    """{section or employment: (findings, still open)} from the campaign's follow-ups."""
+    where, params = ["f.campaign_id = ?", "f.state <> 'withdrawn'"], [campaign_id]
+    if section_id:
+        where.append("f.section_id = ?")
+        params.append(section_id)
+    if employment:
+        where.append("s.employment = ?")
+        params.append(employment)
+    column = "f.section_id" if by == "section_id" else "s.employment"
+    return {key: (total, still_open) for key, total, still_open in db.execute(
+        f"SELECT {column}, count(*), sum(f.state IN ('open', 'reported')) FROM followups f"
+        f" JOIN staff s ON s.id = f.staff_id WHERE {' AND '.join(where)} GROUP BY 1", params)}
+
+
+def not_done_answers(sheet):
+    """Answer codes that say the rule is not followed (③, C, D)."""
+    return {a.code for a in sheet.answers if a.reported in ("not_done", "unknown_rule")}
+
+
+def summary(db, campaign, *, section_id=None, employment=None):
+    """The headline figures of a campaign."""
+    cid = campaign["id"]
+    filters = {"section_id": section_id, "employment": employment}
+    checks = tally(db, cid, "check_x", **filters)
+    visited_sections = db.execute(
+        "SELECT count(DISTINCT section_id) FROM tallies WHERE campaign_id = ? AND measure = 'visit'", [cid]).fetchone()[0]
+    return {
+        "staff_in_scope": staff_in_scope(db, **filters),
+        "answered": tally(db, cid, "response", **filters).get("", {}).get("answered", 0),
+        "visits": tally(db, cid, "visit", **filters).get("", {}).get("locked", 0),
+        "sections_visited": visited_sections,
+        "sections_total": db.execute("SELECT count(*) FROM sections").fetchone()[0],
+        "claims_done": sum(v.get(CLAIMS_DONE, 0) for v in checks.values()),
+        "over_reported": sum(v.get(crosscheck.OVER, 0) for v in checks.values()),
+    }
+
+
+def visit_progress(db, campaign_id):
+    """Per section: visits locked and visits still open (started but not signed)."""
+    return list(db.query(
+        "SELECT sec.id, sec.code, sec.name, sum(v.status = 'locked' AND NOT EXISTS"
+        " (SELECT 1 FROM visits n WHERE n.supersedes_id = v.id)) AS locked, sum(v.status = 'open') AS open"
+        " FROM visits v JOIN sections sec ON sec.id = v.section_id WHERE v.campaign_id = ?"
+        " GROUP BY sec.id ORDER BY sec.code", [campaign_id]))

@@ -17,6 +17,11 @@ def rate(part, whole, min_cell=MIN_CELL):
 
 
 def rate_text(part, whole, min_cell=MIN_CELL):
-    """A percentage as text ("12.5%"), "—" when it may not be shown."""
+    """A percentage as text ("12.5%"); "—" when it may not be shown; an upper bound ("<3.0%") when the
+    part is a hidden small count, since the exact rate would give the count back."""
     value = rate(part, whole, min_cell)
-    return "—" if value is None else f"{value:.1f}%"
+    if value is None:
+        return "—"
+    if 0 < part < min_cell:
+        return f"<{rate(min_cell, whole, min_cell):.1f}%"
+    return f"{value:.1f}%"

@@ -6,6 +6,8 @@ from .clock import now, now_iso
 from .crosscheck import FAILED
 
 STATES = {"open": "指摘", "reported": "改善報告済み（再確認待ち）", "closed": "完了", "withdrawn": "取り下げ（訂正）"}
+ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で完了", "reopen": "再確認で指摘に戻す",
+           "withdraw": "訂正により取り下げ"}
 SEVERITY = {"nonconformity": "不適合", "major": "重大"}
 MAX_TEXT = 2000
 
@@ -65,7 +67,7 @@ def listing(db, *, section_id=None, state=None, overdue=False, staff_id=None, ca
         where.append("f.state IN ('open', 'reported') AND f.due_on < ?")
         params.append(today)
     return [dict(row, overdue=row["state"] in ("open", "reported") and row["due_on"] < today) for row in db.query(
-        "SELECT f.*, s.name AS person_name, sec.name AS section_name FROM followups f"
+        "SELECT f.*, s.name AS person_name, s.staff_no, sec.name AS section_name FROM followups f"
         " JOIN staff s ON s.id = f.staff_id JOIN sections sec ON sec.id = f.section_id"
         f" WHERE {' AND '.join(where)} ORDER BY f.state = 'closed', f.state = 'withdrawn', f.due_on, f.id", params)]
 

@@ -3,7 +3,7 @@ import functools
 import re
 
 from . import aggregates
-from .campaigns import pinned_selfcheck
+from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
 from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, read, record_import
 from .tabular import normalize
@@ -124,7 +124,8 @@ def apply_import(db, plan, user_id):
         )
         final = {sid: answers for sid, (_, answers) in stored.items()}
         final.update({sid: answers for sid, (_, answers) in plan.payload.items()})
-        aggregates.recount_answers(db, campaign_id, final)
+        sheet = pinned_selfcheck(db, get_campaign(db, campaign_id=campaign_id))
+        aggregates.recount_answers(db, campaign_id, final, aggregates.not_done_answers(sheet))
         return import_id
 
 

@@ -45,6 +45,16 @@ AUDIENCE = {
     # Anyone holding the paper may verify it; the page shows no personal data.
     "verify.verify_form": PUBLIC,
     "verify.verify_serial": PUBLIC,
+    # A section head works on their own section's follow-ups (the views narrow it further).
+    "followups.followup_list": {"admin", "auditor", "section_head"},
+    "followups.followup_detail": {"admin", "auditor", "section_head"},
+    "followups.photo": {"admin", "auditor", "section_head"},
+    "followups.report": {"admin", "section_head"},
+    "followups.confirm": {"admin", "auditor"},
+    # Aggregates: viewers too, with small cells hidden; exports with names are refused inside the view.
+    "reports.dashboard": {"admin", "auditor", "viewer"},
+    "reports.council_report": {"admin", "auditor", "viewer"},
+    "reports.export": {"admin", "auditor", "viewer"},
 }
 
 

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from .. import imports, roster, wareki
 from ..i18n import LANGUAGE_NAMES
 from ..importing import COUNT_LABELS
-from . import admin, auth, main, sheets, staff, verify, visits
+from . import admin, auth, followups, main, reports, sheets, staff, verify, visits
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -23,7 +23,7 @@ ERROR_MESSAGES = {
 
 def register_blueprints(app):
     """Attach every blueprint and the Japanese error pages."""
-    for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp):
+    for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp, followups.bp, reports.bp):
         app.register_blueprint(blueprint)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-from .. import roster, selfcheck
+from .. import followups, roster, selfcheck, visits
 from ..db import get_db
 from ..security import roles
 
@@ -36,14 +36,18 @@ def staff_list():
 @bp.route("/staff/<int:staff_id>")
 @roles(*STAFF_READERS)
 def staff_detail(staff_id):
-    """One person: details and self-check answers in every campaign."""
+    """One person on one screen: self-checks across campaigns, visits, findings and follow-ups."""
     db = get_db()
     person = roster.get_staff(db, staff_id)
     if person is None or (_own_section_only() and person["section_id"] != _own_section_only()):
         abort(404)  # 404, not 403: do not confirm that someone exists in another section
+    audit_team = current_user.role in ("admin", "auditor")
     return render_template(
         "staff/detail.html", person=person, employment=roster.EMPLOYMENT,
         campaigns=selfcheck.answers_for_staff(db, staff_id),
+        # Section heads see findings once issued, never the audit team's visit list.
+        visits=visits.list_visits(db, staff_id=staff_id) if audit_team else [],
+        followups=followups.listing(db, staff_id=staff_id), states=followups.STATES, severity=followups.SEVERITY,
     )
 
 

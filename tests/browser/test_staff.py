@@ -98,7 +98,7 @@ def test_staff_search_and_person_page(page, open_page, live_server, log_in, scre
 def test_section_head_sees_only_own_section(page, live_server, log_in, screenshot):
     log_in(page, "soumu-head")
     nav = page.get_by_role("navigation", name="メニュー")
-    expect(nav.get_by_role("link")).to_have_text(["ホーム", "職員"])
+    expect(nav.get_by_role("link")).to_have_text(["ホーム", "フォローアップ", "職員"])
 
     menu(page, "職員")
     expect(page.locator(".count")).to_have_text("3 人")
@@ -135,7 +135,7 @@ def test_section_head_sees_only_own_section(page, live_server, log_in, screensho
 @pytest.mark.browser
 def test_viewer_cannot_open_staff(page, live_server, log_in, screenshot):
     log_in(page, "viewer")
-    expect(page.get_by_role("navigation", name="メニュー").get_by_role("link")).to_have_text(["ホーム"])
+    expect(page.get_by_role("navigation", name="メニュー").get_by_role("link")).to_have_text(["ホーム", "集計"])
     expect(page.get_by_role("link", name="職員を探す")).to_have_count(0)
     expect(page.get_by_text("最近の取り込み")).to_have_count(0)
 

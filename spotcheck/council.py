@@ -1,0 +1,72 @@
+"""The council report's data: campaign aggregates (never names), compared with the previous campaign."""
+from . import aggregates, disclosure, followups, report, roster
+from .campaigns import list_campaigns, pinned_onsite, pinned_selfcheck
+from .clock import now
+from .wareki import format_fiscal_year
+
+TITLE = "{year} 情報セキュリティ内部監査（抜き打ち実地監査）結果報告"
+
+
+def previous_campaign(db, campaign):
+    """The campaign created just before this one, or None."""
+    older = [c for c in list_campaigns(db) if (c["created_at"], c["id"]) < (campaign["created_at"], campaign["id"])]
+    return older[0] if older else None
+
+
+def report_data(db, campaign):
+    """Everything the council report shows, as report.ReportData."""
+    previous = previous_campaign(db, campaign)
+    checklist = pinned_onsite(db, campaign)
+    items = aggregates.item_table(db, campaign)
+    checks = aggregates.check_table(db, campaign, checklist)
+    prev_items = {r["item"].no: r for r in aggregates.item_table(db, previous)} if previous else {}
+    prev_checks = {r["check"].code: r for r in aggregates.check_table(db, previous, pinned_onsite(db, previous))} \
+        if previous else {}
+    sections = {row["id"]: row["name"] for row in roster.section_choices(db)}
+    groups = {by: aggregates.groups(db, campaign, by=by) for by in ("employment", "section_id")}
+    summary = aggregates.summary(db, campaign)
+    states = followups.counts(db, campaign_id=campaign["id"])
+    sheet = pinned_selfcheck(db, campaign)
+    group_labels = {g.code: g.label for g in sheet.groups}
+    findings = db.execute(
+        "SELECT count(*), sum(severity = 'major') FROM followups WHERE campaign_id = ? AND state <> 'withdrawn'",
+        [campaign["id"]]).fetchone()
+    return report.ReportData(
+        title=TITLE.format(year=format_fiscal_year(campaign["fiscal_year"] or now().year)),
+        campaign_title=campaign["title"], fiscal_year=campaign["fiscal_year"] or now().year,
+        previous_campaign_title=previous["title"] if previous else None, issued_on=now().date(),
+        staff_in_scope=summary["staff_in_scope"], answered=summary["answered"], visits=summary["visits"],
+        sections_visited=summary["sections_visited"], sections_total=summary["sections_total"],
+        findings=findings[0] or 0, major_findings=findings[1] or 0,
+        claims_done=summary["claims_done"], over_reported=summary["over_reported"],
+        items=tuple(
+            report.ItemStat(r["item"].no, r["item"].topic, group_labels[r["item"].group],
+                            {option.label: n for option, n in r["counts"]}, r["total"], r["not_done"],
+                            _rate(prev_items.get(r["item"].no), "not_done", "total"))
+            for r in items
+        ),
+        checks=tuple(
+            report.CheckStat(r["check"].title, {option.label: n for option, n in r["counts"]}, r["total"],
+                             r["claims_done"], r["over_reported"],
+                             _rate(prev_checks.get(r["check"].code), "over_reported", "claims_done"))
+            for r in checks
+        ),
+        by_employment=tuple(_group(row, roster.EMPLOYMENT.get(row["key"], row["key"]))
+                            for row in sorted(groups["employment"], key=lambda r: list(roster.EMPLOYMENT).index(r["key"]))),
+        by_section=tuple(_group(row, sections.get(row["key"], "—"))
+                         for row in sorted(groups["section_id"], key=lambda r: sections.get(r["key"], ""))),
+        followups=report.FollowupStat(states["open"], states["reported"], states["closed"], states["withdrawn"],
+                                      states["overdue"]),
+        notes=(),
+    )
+
+
+def _group(row, label):
+    return report.GroupStat(label, row["people"], row["answered"], row["not_done_people"], row["visits"],
+                            row["observed"], row["over_reported"], row["findings"], row["open_followups"],
+                            claims_done=row["claims_done"])
+
+
+def _rate(row, part, whole):
+    """A previous campaign's rate, or None where there is none or it may not be published."""
+    return disclosure.rate(row[part], row[whole]) if row else None

@@ -1,0 +1,832 @@
+"""The council report (審議会への報告): an A4 PDF of aggregated audit results, built from plain data.
+
+The report is public-facing. It receives no names and no staff numbers, only counts per item,
+per check, per employment type and per section, and every figure goes through the small-cell
+protection of spotcheck.charts (built on spotcheck.disclosure): counts of 1–4 read "<5", rates
+over fewer than five read "—", a rate whose count reads "<5" is only a bound ("<3.0%"), and a
+section of fewer than five people shows "<5" and no breakdown ("X"), with as many other counts
+hidden as it takes for the published totals not to give it back. 任用区分 of fewer than five
+are pooled with the next smallest instead, so that the large groups stay whole.
+"""
+import io
+from dataclasses import dataclass
+from datetime import date
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from spotcheck import disclosure
+from spotcheck.charts import SECRET, SMALL, bars_drawing, bounded_rate_text, protect_table
+from spotcheck.wareki import format_date, format_fiscal_year
+
+COUNCIL = "情報公開・個人情報保護運営審議会"
+OVER_LABEL = "過大申告"
+FAILED_LABELS = ("不適合", "重大")
+NOT_DONE_MARKS = ("③", "できていない", "知らなかった")
+
+NOTE_SUPPRESSION = (
+    "個人が特定されないよう、1〜4人（件）の数は「<5」と表示し、"
+    "5人（件）未満を母数とする割合は「—」と表示しています。"
+)
+NOTE_SECRET = (
+    "対象者が5人未満の所属・区分は、人数を「<5」とし、内訳を「X」（非表示）としています。"
+    "合計からの差し引きでその内訳が分からないよう、他の所属・区分の値を併せて「X」とした箇所があります。"
+)
+NOTE_BOUND = "「<3.0%」のような表示は、該当数が5未満のため割合の上限だけを示したものです。"
+NOTE_OVER = (
+    "過大申告とは、セルフチェックで「できている」と回答した本人の席で、対応する確認項目が"
+    "実地で「不適合」又は「重大」だったものをいいます。件数は確認項目ごとに数えます。"
+)
+NOTE_PREVIOUS = "前回比は、今回の割合から前回の割合を引いた差（ポイント）です。"
+NOTE_NO_PERSONS = "この報告には、個人の氏名・職員番号その他の個人を識別できる情報は含まれていません。"
+
+
+# ---------------------------------------------------------------- input
+
+
+@dataclass(frozen=True)
+class ItemStat:
+    """One self-check item. counts: answer label → people, in display order (total = their sum);
+    not_done: people who answered that it is not done (③ / C / D); previous_not_done_rate: the
+    previous campaign's not-done rate in percent, as disclosure.rate gives it (None when unknown)."""
+
+    no: int
+    topic: str
+    group_label: str
+    counts: dict
+    total: int
+    not_done: int
+    previous_not_done_rate: float | None
+
+
+@dataclass(frozen=True)
+class CheckStat:
+    """One on-site check. counts: result label (適合 / 観察事項 / 不適合 / 重大 / 該当なし / 確認不可)
+    → observations; claims_done: observations where the person had self-reported "done";
+    over_reported: those of them observed 不適合 or 重大; previous_over_rate in percent."""
+
+    title: str
+    counts: dict
+    total: int
+    claims_done: int
+    over_reported: int
+    previous_over_rate: float | None
+
+
+@dataclass(frozen=True)
+class GroupStat:
+    """One 任用区分 or one section. people: staff in scope; answered: who sent the self-check;
+    not_done: who answered "not done" to at least one item; visits: people checked on site;
+    observed: observations; over_reported, findings, open_followups: counts of those.
+    claims_done (observations self-reported "done") makes the over-reporting rate the same as the
+    overall one; without it the rate is over observations and says so."""
+
+    label: str
+    people: int
+    answered: int
+    not_done: int
+    visits: int
+    observed: int
+    over_reported: int
+    findings: int
+    open_followups: int
+    claims_done: int | None = None
+    previous_over_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class FollowupStat:
+    """Findings by follow-up state; overdue counts open findings past their due date."""
+
+    open: int
+    reported: int
+    closed: int
+    withdrawn: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything printed in the council report: aggregates only, never a person."""
+
+    title: str
+    campaign_title: str
+    fiscal_year: int
+    previous_campaign_title: str | None
+    issued_on: date
+    staff_in_scope: int
+    answered: int
+    visits: int
+    sections_visited: int
+    sections_total: int
+    findings: int
+    major_findings: int
+    claims_done: int
+    over_reported: int
+    items: tuple
+    checks: tuple
+    by_employment: tuple
+    by_section: tuple
+    followups: FollowupStat
+    notes: tuple
+    previous_over_rate: float | None = None  # the previous campaign's overall over-reporting rate (%)
+    issuer: str = ""  # e.g. 総務課, printed under the date
+
+
+def default_title(fiscal_year):
+    """「令和6年度 情報セキュリティ内部監査（抜き打ち実地監査）結果報告」."""
+    return f"{format_fiscal_year(fiscal_year)} 情報セキュリティ内部監査（抜き打ち実地監査）結果報告"
+
+
+# ---------------------------------------------------------------- page and styles
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_X = 18 * mm
+MARGIN_TOP = 16 * mm
+MARGIN_BOTTOM = 20 * mm
+WIDTH = PAGE_WIDTH - 2 * MARGIN_X  # 174 mm
+
+LABEL_FILL = colors.HexColor("#E6E6E6")
+GROUP_FILL = colors.HexColor("#F2F2F2")
+TOTAL_FILL = colors.HexColor("#F7F3E3")
+RULE = colors.black
+THIN = 0.5
+THICK = 1.2
+
+# Answer and result colours, chosen to stay apart when printed in grey.
+ANSWER_FILLS = (
+    ("未回答", "#E2D9B8"),
+    ("対象外", "#D9D9D9"),
+    ("①", "#1F4E79"),
+    ("A ", "#1F4E79"),
+    ("B ", "#5B9BD5"),
+    ("②", "#9DC3E6"),
+    ("③", "#E46C0A"),
+    ("C ", "#E46C0A"),
+    ("D ", "#A50F15"),
+    ("N ", "#D9D9D9"),
+)
+RESULT_FILLS = {
+    "適合": "#1F4E79",
+    "観察事項": "#9DC3E6",
+    "不適合": "#E46C0A",
+    "重大": "#A50F15",
+    "該当なし": "#E2D9B8",
+    "確認不可": "#C9B8D9",
+}
+SPARE_FILLS = ("#7F7F7F", "#B4A7D6", "#93C47D", "#F6B26B", "#76A5AF")
+
+
+def _fill(label, i, known=None):
+    if known and label in known:
+        return known[label]
+    for prefix, fill in ANSWER_FILLS:
+        if label.startswith(prefix):
+            return fill
+    return SPARE_FILLS[i % len(SPARE_FILLS)]
+
+
+class _Para(Paragraph):
+    """A Paragraph that keeps its line breaking for a given width (tables wrap each cell twice)."""
+
+    _wrapped = None
+
+    def wrap(self, available_width, available_height):
+        if self._wrapped is None or self._wrapped[0] != available_width or "blPara" not in self.__dict__:
+            self._wrapped = (available_width, super().wrap(available_width, available_height))
+        return self._wrapped[1]
+
+
+class _Kit:
+    """Paragraph styles: Mincho for prose, Gothic for headings, labels and figures."""
+
+    def __init__(self, gothic, mincho):
+        self.gothic, self.mincho = gothic, mincho
+
+        def style(name, font, size, leading=None, **kw):
+            return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.45, wordWrap="CJK", **kw)
+
+        self.styles = {
+            "addressee": style("addressee", gothic, 10, 14),
+            "meta": style("meta", mincho, 10, 15, alignment=TA_RIGHT),
+            "title": style("title", gothic, 17, 25, alignment=TA_CENTER),
+            "subtitle": style("subtitle", mincho, 10.5, 16, alignment=TA_CENTER),
+            "heading": style("heading", gothic, 12.5, 18, spaceBefore=6 * mm, spaceAfter=2 * mm),
+            "subheading": style("subheading", gothic, 10, 14, spaceBefore=3 * mm, spaceAfter=1.5 * mm),
+            "body": style("body", mincho, 10, 17, firstLineIndent=10),
+            "note": style("note", mincho, 8, 12),
+            "notes": style("notes", mincho, 9, 14, leftIndent=11, firstLineIndent=-11),
+            "head": style("head", gothic, 7.5, 10, alignment=TA_CENTER),
+            "name": style("name", mincho, 8.5, 11.5),
+            "group": style("group", gothic, 8.5, 11.5),
+            "fig_label": style("fig_label", gothic, 8, 11, alignment=TA_CENTER),
+            "fig_value": style("fig_value", gothic, 16, 20, alignment=TA_CENTER),
+            "fig_sub": style("fig_sub", mincho, 7.5, 10.5, alignment=TA_CENTER),
+            "headline": style("headline", gothic, 11, 17),
+            "caption": style("caption", gothic, 8.5, 12, spaceBefore=1 * mm, spaceAfter=1 * mm),
+        }
+        self._fragments = {name: Paragraph("x", st).frags[0] for name, st in self.styles.items()}
+
+    def p(self, text, style):
+        """Plain text (no markup) as a paragraph; cloning a parsed fragment skips the markup parser."""
+        text = " ".join(str(text or "").split())
+        if not text:
+            return _Para("", self.styles[style])
+        return _Para(text, self.styles[style], frags=[self._fragments[style].clone(text=text)])
+
+    def markup(self, xml, style):
+        """ReportLab markup (the caller escapes any data in it)."""
+        return _Para(xml, self.styles[style])
+
+
+_kits = {}
+
+
+def _kit(fonts):
+    key = (fonts.gothic, fonts.mincho)
+    if key not in _kits:
+        _kits[key] = _Kit(*key)
+    return _kits[key]
+
+
+def _grid(kit, extra=()):
+    """Ruled table: thin inner lines, heavy frame and header rule, Gothic figures aligned right."""
+    return TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), kit.gothic, 8, 10.5),
+            ("GRID", (0, 0), (-1, -1), THIN, RULE),
+            ("BOX", (0, 0), (-1, -1), THICK, RULE),
+            ("LINEBELOW", (0, 0), (-1, 0), THICK, RULE),
+            ("BACKGROUND", (0, 0), (-1, 0), LABEL_FILL),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ALIGN", (0, 1), (-1, -1), "RIGHT"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+            *extra,
+        ]
+    )
+
+
+def _head(kit, text):
+    """A header cell; "\n" marks where a long header breaks best."""
+    return kit.markup("<br/>".join(escape(part) for part in text.split("\n")), "head")
+
+
+def _title(kit, text):
+    """The title, broken before "（" or after a space nearest the middle when it needs two lines."""
+    style = kit.styles["title"]
+    if stringWidth(text, style.fontName, style.fontSize) <= WIDTH:
+        return kit.p(text, "title")
+    breaks = [i for i, ch in enumerate(text) if ch == "（" and i > 0] + [i + 1 for i, ch in enumerate(text) if ch in " 　"]
+    fits = [i for i in breaks if max(stringWidth(text[:i].strip(), style.fontName, style.fontSize), stringWidth(text[i:].strip(), style.fontName, style.fontSize)) <= WIDTH]
+    if not fits:
+        return kit.p(text, "title")
+    i = min(fits, key=lambda i: abs(stringWidth(text[:i], style.fontName, style.fontSize) - stringWidth(text[i:], style.fontName, style.fontSize)))
+    return kit.markup(f"{escape(text[:i].strip())}<br/>{escape(text[i:].strip())}", "title")
+
+
+def _heading(kit, text, room=40 * mm):
+    """A heading that moves to the next page rather than stand alone at the bottom of one."""
+    return [CondPageBreak(room), kit.p(text, "heading")]
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _pct(value):
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def _diff(current_text, current, previous):
+    """前回比 in percentage points, only when both rates are shown exactly."""
+    if previous is None or current is None or current_text in ("—",) or current_text.startswith("<"):
+        return "—"
+    return f"{current - previous:+.1f}".replace("-", "−")
+
+
+def _rate_pair(part, part_text, whole, whole_text=None):
+    """(text, exact value or None) of a protected rate."""
+    text = bounded_rate_text(part, part_text, whole, whole_text)
+    exact = disclosure.rate(part, whole) if text.endswith("%") and not text.startswith("<") else None
+    return text, exact
+
+
+@dataclass
+class _Groups:
+    """A GroupStat table after protection: the rows (tiny 任用区分 merged) and their display texts."""
+
+    rows: tuple
+    people: list
+    answered: list
+    not_done: list
+    visits: list
+    observed: list
+    claims: list
+    over: list
+    findings: list
+    open: list
+    merged: tuple = ()  # labels of the groups shown together because one had fewer than five people
+
+
+def _merge_small(groups):
+    """Groups of 1–4 people pooled into one row, with the smallest other group while still under five.
+
+    For a handful of 任用区分 this keeps the large groups whole: hiding a group of three within the
+    published totals would otherwise need the figures of another large group hidden too.
+    """
+    small = [g for g in groups if 0 < g.people < disclosure.MIN_CELL]
+    if not small:
+        return tuple(groups), ()
+    others = sorted((g for g in groups if g not in small), key=lambda g: g.people)
+    pool = list(small)
+    while sum(g.people for g in pool) < disclosure.MIN_CELL and others:
+        pool.append(others.pop(0))
+    pool.sort(key=groups.index)
+
+    def total(name):
+        return sum(getattr(g, name) for g in pool)
+
+    merged = GroupStat(
+        label="・".join(g.label for g in pool),
+        **{name: total(name) for name in ("people", "answered", "not_done", "visits", "observed", "over_reported", "findings", "open_followups")},
+        claims_done=None if any(g.claims_done is None for g in pool) else total("claims_done"),
+        previous_over_rate=None,
+    )
+    rows, placed = [], False
+    for g in groups:
+        if g in pool:
+            if not placed:
+                rows.append(merged)
+                placed = True
+        else:
+            rows.append(g)
+    return tuple(rows), tuple(g.label for g in pool)
+
+
+def _protect_groups(groups, merge=False):
+    """Protect a group table column by column (the column totals are published on the cover).
+
+    Groups of 1–4 people show their size as "<5" and no breakdown ("X"), and each column hides as
+    many further counts as it takes for the totals not to give those back. With merge=True such
+    groups are pooled with others first (see _merge_small).
+    """
+    groups, merged = _merge_small(groups) if merge else (tuple(groups), ())
+    values = [
+        [g.people, g.answered, g.not_done, g.visits, g.observed, g.claims_done or 0, g.over_reported, g.findings, g.open_followups]
+        for g in groups
+    ]
+    force = [(r, c) for r, g in enumerate(groups) if 0 < g.people < disclosure.MIN_CELL for c in range(1, 9)]
+    texts = protect_table(values, rows=False, columns=True, force=force)
+    columns = [list(col) for col in zip(*texts)] if texts else [[] for _ in range(9)]
+    return _Groups(groups, *columns, merged=merged)
+
+
+def _over_rate(t, i):
+    """A group's over-reporting rate: over claims_done when given, else over observations."""
+    g = t.rows[i]
+    if g.claims_done is not None:
+        return _rate_pair(g.over_reported, t.over[i], g.claims_done, t.claims[i])
+    return _rate_pair(g.over_reported, t.over[i], g.observed, t.observed[i])
+
+
+def _merge_note(t, what):
+    if not t.merged:
+        return []
+    names = "、".join(t.merged[:-1]) + "と" + t.merged[-1]
+    return [f"5人未満の{what}があるため、{names}は合わせて1行で表示しています。"]
+
+
+# ---------------------------------------------------------------- the story
+
+
+def build_report(data: ReportData, fonts) -> bytes:
+    """Render the council report as PDF bytes with the fonts from fonts.register_fonts()."""
+    kit = _kit(fonts)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=data.title,
+        author=data.issuer,
+        subject=f"{COUNCIL} 報告資料",
+        keywords="",
+        creator="spotcheck",
+        lang="ja-JP",
+        initialFontName=kit.mincho,
+    )
+    employment = _protect_groups(data.by_employment, merge=True)
+    sections = _protect_groups(data.by_section)
+    story = [
+        *_cover(data, kit),
+        *_gap_section(data, kit, employment),
+        *_items_section(data, kit, fonts),
+        *_checks_section(data, kit, fonts),
+        *_group_section(kit, "４　任用区分別の状況", "任用区分", employment),
+        *_followup_section(data, kit),
+        *_group_section(kit, "６　所属別の状況", "所属", sections, long=True),
+        *_notes(data, kit),
+    ]
+    doc.build(story, canvasmaker=_canvas_class(data, kit))
+    return out.getvalue()
+
+
+def _followup_figures(f):
+    """(texts of closed, reported, open; total text; completion rate text) of the follow-ups."""
+    (closed, reported, still_open), = protect_table([[f.closed, f.reported, f.open]])
+    total = f.closed + f.reported + f.open
+    rate = bounded_rate_text(f.closed, closed, total)
+    return closed, reported, still_open, disclosure.cell(total), rate
+
+
+def _cover(data, kit):
+    """Addressee, date, title, the summary in words and the key figures."""
+    meta = [kit.p(format_date(data.issued_on), "meta"), *([kit.p(data.issuer, "meta")] if data.issuer else [])]
+    top = Table([[kit.p(f"{COUNCIL}　報告資料", "addressee"), meta]], colWidths=[WIDTH - 70 * mm, 70 * mm])
+    top.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), kit.gothic, 8), ("VALIGN", (0, 0), (-1, -1), "TOP"), *[(k, (0, 0), (-1, -1), 0) for k in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]]))
+    subtitle = f"対象　{data.campaign_title}（{format_fiscal_year(data.fiscal_year)}）"
+    if data.previous_campaign_title:
+        subtitle += f"　／　比較　{data.previous_campaign_title}（前回）"
+
+    answered_rate = bounded_rate_text(data.answered, disclosure.cell(data.answered), data.staff_in_scope)
+    over_text = disclosure.cell(data.over_reported)
+    over_rate, _exact = _rate_pair(data.over_reported, over_text, data.claims_done)
+    closed, _reported, _open, total_followups, completion = _followup_figures(data.followups)
+    summary = (
+        f"{format_fiscal_year(data.fiscal_year)}は、セルフチェックシートの対象職員{disclosure.cell(data.staff_in_scope)}人のうち"
+        f"{disclosure.cell(data.answered)}人（{answered_rate}）が回答しました。"
+    )
+    if data.visits:
+        summary += (
+            f"その後、日時を事前に知らせない実地監査を全{disclosure.cell(data.sections_total)}所属のうち"
+            f"{disclosure.cell(data.sections_visited)}所属で行い、{disclosure.cell(data.visits)}人の席で実態を確認しました。"
+            f"指摘は{disclosure.cell(data.findings)}件（うち重大{disclosure.cell(data.major_findings)}件）で、"
+            f"改善が完了したものは{closed}件（完了率{completion}）です。"
+            f"「できている」と自己申告していた項目を実地で確認した{disclosure.cell(data.claims_done)}件のうち、"
+            f"{over_text}件（{over_rate}）が、実地では不適合又は重大（{OVER_LABEL}）でした。"
+        )
+    else:
+        summary += "日時を事前に知らせない実地監査は、この報告の時点ではまだ行っていません。"
+    if data.previous_over_rate is not None:
+        summary += f"前回の{OVER_LABEL}率は{_pct(data.previous_over_rate)}でした。"
+
+    def box(label, value, sub):
+        return [kit.p(label, "fig_label"), kit.p(value, "fig_value"), kit.markup(sub, "fig_sub")]
+
+    over_sub = f"「できている」{disclosure.cell(data.claims_done)}件中<br/>{over_text}件"
+    if data.previous_over_rate is not None:
+        over_sub += f"（前回{_pct(data.previous_over_rate)}）"
+    boxes = [
+        box("セルフチェック回答率", answered_rate, escape(f"{disclosure.cell(data.answered)}人／対象{disclosure.cell(data.staff_in_scope)}人")),
+        box("実地確認", f"{disclosure.cell(data.visits)}人", escape(f"{disclosure.cell(data.sections_visited)}所属／全{disclosure.cell(data.sections_total)}所属")),
+        box("指摘", f"{disclosure.cell(data.findings)}件", escape(f"うち重大{disclosure.cell(data.major_findings)}件")),
+        box(f"{OVER_LABEL}率", over_rate, escape(over_sub).replace("&lt;br/&gt;", "<br/>")),
+        box("改善完了率", completion, escape(f"完了{closed}件／{total_followups}件")),
+    ]
+    figures = Table([boxes], colWidths=[WIDTH / 5] * 5)
+    figures.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), kit.gothic, 8),
+                ("BOX", (0, 0), (-1, -1), THICK, RULE),
+                ("INNERGRID", (0, 0), (-1, -1), THIN, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return [
+        top,
+        Spacer(1, 10 * mm),
+        _title(kit, data.title),
+        Spacer(1, 3 * mm),
+        kit.p(subtitle, "subtitle"),
+        Spacer(1, 7 * mm),
+        kit.p("概要", "heading"),
+        kit.p(summary, "body"),
+        Spacer(1, 4 * mm),
+        figures,
+        Spacer(1, 1.5 * mm),
+        kit.p("「<5」「X」「—」の表示については、末尾の注記を参照してください。", "note"),
+    ]
+
+
+def _gap_section(data, kit, employment):
+    """１ 自己申告と実態の乖離: the headline, then per check and per 任用区分."""
+    out = _heading(kit, "１　自己申告と実態の乖離（過大申告）", 70 * mm)
+    out.append(
+        kit.p(
+            "審議会から求められた、自己申告と実態の乖離を示します。セルフチェックで「できている」と回答した職員の席で、"
+            "対応する確認項目を実地で確認し、「不適合」又は「重大」だったものを過大申告として数えました。",
+            "body",
+        )
+    )
+    over_text = disclosure.cell(data.over_reported)
+    rate, exact = _rate_pair(data.over_reported, over_text, data.claims_done)
+    lines = [f"「できている」と申告していた{disclosure.cell(data.claims_done)}件のうち、{over_text}件が不適合又は重大"]
+    if data.previous_over_rate is not None:
+        diff = _diff(rate, exact, data.previous_over_rate)
+        lines.append(f"前回（{data.previous_campaign_title or '前回の監査'}）{_pct(data.previous_over_rate)}" + ("" if diff == "—" else f"　前回比 {diff}ポイント"))
+    headline = Table(
+        [[[kit.p(f"{OVER_LABEL}率", "fig_label"), kit.p(rate, "fig_value")], [kit.p(line, "headline") for line in lines]]],
+        colWidths=[34 * mm, WIDTH - 34 * mm],
+    )
+    headline.setStyle(
+        _grid(kit, [("BACKGROUND", (0, 0), (-1, -1), TOTAL_FILL), ("LINEBELOW", (0, 0), (-1, 0), THIN, RULE), ("LEFTPADDING", (1, 0), (1, 0), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 7)])
+    )
+    out += [Spacer(1, 2 * mm), headline]
+
+    # Per check: the column totals are the headline figures.
+    checks = data.checks
+    texts = protect_table([[c.claims_done, c.over_reported] for c in checks], rows=False, columns=True)
+    head = ["No.", "確認項目", "「できている」\nと申告（件）", "うち過大申告\n（件）", f"{OVER_LABEL}率", "前回", "前回比\n（ポイント）"]
+    rows = [[_head(kit, h) for h in head]]
+    for i, (c, (claims, over)) in enumerate(zip(checks, texts), start=1):
+        rate_i, exact_i = _rate_pair(c.over_reported, over, c.claims_done, claims)
+        rows.append([str(i), kit.p(c.title, "name"), claims, over, rate_i, _pct(c.previous_over_rate), _diff(rate_i, exact_i, c.previous_over_rate)])
+    rows.append(["", kit.p("合計", "group"), disclosure.cell(data.claims_done), over_text, rate, _pct(data.previous_over_rate), _diff(rate, exact, data.previous_over_rate)])
+    widths = [9 * mm, None, 24 * mm, 22 * mm, 20 * mm, 17 * mm, 20 * mm]
+    widths[1] = WIDTH - sum(w for w in widths if w)
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(_grid(kit, [("ALIGN", (0, 1), (0, -1), "CENTER"), ("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL), ("LINEABOVE", (0, -1), (-1, -1), THICK, RULE)]))
+    out += [kit.p("（１）確認項目別", "subheading"), table]
+
+    # Per 任用区分.
+    groups = employment.rows
+    by_claims = all(g.claims_done is not None for g in groups)
+    basis = "「できている」\nと申告（件）" if by_claims else "確認件数\n（件）"
+    head = ["任用区分", "対象者\n（人）", "実地確認\n（人）", basis, "うち過大申告\n（件）", f"{OVER_LABEL}率", "前回", "前回比\n（ポイント）"]
+    rows = [[_head(kit, h) for h in head]]
+    for i, g in enumerate(groups):
+        rate_i, exact_i = _over_rate(employment, i)
+        rows.append(
+            [kit.p(g.label, "name"), employment.people[i], employment.visits[i], (employment.claims if by_claims else employment.observed)[i],
+             employment.over[i], rate_i, _pct(g.previous_over_rate), _diff(rate_i, exact_i, g.previous_over_rate)]
+        )
+    widths = [None, 16 * mm, 17 * mm, 24 * mm, 22 * mm, 18 * mm, 15 * mm, 18 * mm]
+    widths[0] = WIDTH - sum(w for w in widths if w)
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(_grid(kit))
+    notes = ["任用区分別の過大申告率は、「できている」と申告した件数に対する割合です。" if by_claims else "任用区分別の過大申告率は、実地で確認した件数に対する割合です。"]
+    notes += _merge_note(employment, "任用区分")
+    block = [kit.p("（２）任用区分別", "subheading"), table, Spacer(1, 1 * mm), *[kit.p(n, "note") for n in notes]]
+    return out + [KeepTogether(block)]
+
+
+def _answer_labels(items):
+    """The answer labels in display order, without those nobody chose (e.g. the finer scale's when
+    the campaign used ①②③): the table keeps one column per answer actually given."""
+    labels = []
+    for item in items:
+        for label in item.counts:
+            if label not in labels:
+                labels.append(label)
+    used = [label for label in labels if any(item.counts.get(label, 0) for item in items)]
+    return used or labels
+
+
+def _group_ranges(items):
+    """group label → "項目1〜20" from the item numbers in that group."""
+    numbers = {}
+    for item in items:
+        numbers.setdefault(item.group_label, []).append(item.no)
+    return {label: f"項目{min(ns)}〜{max(ns)}" if len(ns) > 1 else f"項目{ns[0]}" for label, ns in numbers.items()}
+
+
+def _items_section(data, kit, fonts):
+    """２ セルフチェックの結果: a bar per item, then the table of answers per item."""
+    items = data.items
+    labels = _answer_labels(items)
+    keep = [i for i, label in enumerate(labels) if any(mark in label for mark in NOT_DONE_MARKS)]
+    force = [(r, c) for r, item in enumerate(items) if 0 < item.total < disclosure.MIN_CELL for c in range(len(labels))]
+    texts = protect_table([[item.counts.get(label, 0) for label in labels] for item in items], force=force, keep=keep)
+    intro = kit.p(
+        "項目ごとの回答の内訳です。項目21〜27は特定個人情報を取り扱う所属、項目28〜35は業務委託によりシステムを"
+        "導入している所属の職員が対象です。「できていない割合」は、対象者のうち「できていない」と回答した人の割合です。",
+        "body",
+    )
+    opening = [kit.p("２　セルフチェックの結果（項目別）", "heading"), intro]
+    if items:
+        segments = [(label, label, _fill(label, i)) for i, label in enumerate(labels)]
+        chart = bars_drawing(
+            [(f"{item.no} {item.topic}", item.counts) for item in items], segments,
+            width=WIDTH, bar_height=8.5, public=True, fonts=fonts, texts=texts, font_size=7.5,
+        )
+        opening += [Spacer(1, 1 * mm), kit.p("図1　項目別の回答の内訳（左の数字は項目番号、右の n は対象者数）", "caption"), chart]
+    out = [CondPageBreak(60 * mm), KeepTogether(opening)]
+
+    wide = len(labels) > 5  # the finer scale: the answers share one cell
+    answer_heads = ["回答の内訳（人）"] if wide else [_label_head(label) for label in labels]
+    head = ["No.", "項目", *answer_heads, "対象者\n（人）", "できていない\n割合", "前回", "前回比\n（ポイント）"]
+    rows = [[_head(kit, h) for h in head]]
+    style, group = [], None
+    ranges = _group_ranges(items)
+    for item, row_texts in zip(items, texts):
+        if item.group_label != group:
+            group = item.group_label
+            rows.append([kit.p(f"{ranges[group]}　{group}", "group")] + [""] * (len(head) - 1))
+            r = len(rows) - 1
+            style += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), GROUP_FILL), ("ALIGN", (0, r), (-1, r), "LEFT")]
+        rate, exact = _item_rate(item, row_texts, keep)
+        answers = [kit.p("　".join(f"{_mark(label)}\u00a0{text}" for label, text in zip(labels, row_texts)), "name")] if wide else list(row_texts)
+        rows.append([str(item.no), kit.p(item.topic, "name"), *answers, disclosure.cell(item.total), rate, _pct(item.previous_not_done_rate), _diff(rate, exact, item.previous_not_done_rate)])
+    n = len(labels)
+    answer_widths = [62 * mm] if wide else [min(15.5 * mm, 62 * mm / max(n, 1))] * n
+    widths = [9 * mm, None, *answer_widths, 15 * mm, 18 * mm, 14 * mm, 16 * mm]
+    widths[1] = WIDTH - sum(w for w in widths if w)
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(_grid(kit, [("ALIGN", (0, 1), (0, -1), "CENTER"), *style]))
+    legend = []
+    if wide:
+        legend = [kit.p("回答の内訳の記号：" + "、".join(f"{_mark(label)}＝{label.partition(' ')[2]}" for label in labels if _mark(label) != label), "note")]
+    return out + [CondPageBreak(50 * mm), kit.p("表1　項目別の回答（人）", "caption"), *legend, table]
+
+
+def _mark(label):
+    """"A 常にできている" → "A"; labels without a short mark ("未回答") stay whole."""
+    mark, _, rest = label.partition(" ")
+    return mark if rest and len(mark) <= 2 else label
+
+
+def _label_head(label):
+    """"③ できていない" → "③\nできて\nいない": the mark, then the words broken where they read best."""
+    mark, _, rest = label.partition(" ")
+    if not rest or len(mark) > 2:
+        return label
+    if len(rest) > 5:
+        # Before でき or after a particle, whichever is nearest the middle; else the middle.
+        cuts = [i for i in range(2, len(rest) - 1) if rest.startswith("でき", i) or rest[i - 1] in "をがは"]
+        cut = min(cuts, key=lambda i: abs(len(rest) / 2 - i)) if cuts else (len(rest) + 1) // 2
+        rest = f"{rest[:cut]}\n{rest[cut:]}"
+    return f"{mark}\n{rest}"
+
+
+def _item_rate(item, row_texts, keep):
+    """The not-done rate of an item, never exact when the cells it comes from are hidden."""
+    if item.total < disclosure.MIN_CELL:
+        return "—", None
+    not_done_texts = [row_texts[i] for i in keep]
+    if any(t == SECRET for t in not_done_texts) or (len(not_done_texts) > 1 and any(t == SMALL for t in not_done_texts)):
+        return "—", None
+    return _rate_pair(item.not_done, disclosure.cell(item.not_done), item.total)
+
+
+def _result_labels(checks):
+    labels = []
+    for check in checks:
+        for label in check.counts:
+            if label not in labels:
+                labels.append(label)
+    ordered = [label for label in RESULT_FILLS if label in labels]
+    return ordered + [label for label in labels if label not in ordered]
+
+
+def _checks_section(data, kit, fonts):
+    """３ 実地確認の結果: a bar per check, then the results table with a total row."""
+    checks = data.checks
+    labels = _result_labels(checks)
+    values = [[c.counts.get(label, 0) for label in labels] + [c.total] for c in checks]
+    force = [(r, c) for r, check in enumerate(checks) if 0 < check.total < disclosure.MIN_CELL for c in range(len(labels))]
+    keep = [i for i, label in enumerate(labels) if label in FAILED_LABELS]
+    texts = protect_table(values, rows=True, columns=True, row_parts=len(labels), force=force, keep=keep)
+    opening = [
+        kit.p("３　実地確認の結果（確認項目別）", "heading"),
+        kit.p("実地監査で確認した結果の内訳です。件数は、確認した職員ごと・確認項目ごとに数えています。", "body"),
+    ]
+    if checks:
+        segments = [(label, label, _fill(label, i, RESULT_FILLS)) for i, label in enumerate(labels)]
+        chart = bars_drawing(
+            [(f"{i} {c.title}", c.counts) for i, c in enumerate(checks, start=1)], segments,
+            width=WIDTH, bar_height=10, public=True, fonts=fonts, texts=[t[:-1] for t in texts], font_size=7.5,
+        )
+        opening += [Spacer(1, 1 * mm), kit.p("図2　確認項目別の結果の内訳（右の n は確認件数）", "caption"), chart]
+    out = [CondPageBreak(60 * mm), KeepTogether(opening)]
+    head = ["No.", "確認項目", *labels, "計"]
+    rows = [[_head(kit, h) for h in head]]
+    for i, (c, row_texts) in enumerate(zip(checks, texts), start=1):
+        rows.append([str(i), kit.p(c.title, "name"), *row_texts])
+    sums = [sum(c.counts.get(label, 0) for c in checks) for label in labels] + [sum(c.total for c in checks)]
+    rows.append(["", kit.p("合計", "group"), *[disclosure.cell(n) for n in sums]])
+    widths = [9 * mm, None] + [14 * mm] * len(labels) + [15 * mm]
+    widths[1] = WIDTH - sum(w for w in widths if w)
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(_grid(kit, [("ALIGN", (0, 1), (0, -1), "CENTER"), ("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL), ("LINEABOVE", (0, -1), (-1, -1), THICK, RULE)]))
+    return out + [CondPageBreak(50 * mm), kit.p("表2　確認項目別の結果（件）", "caption"), table]
+
+
+def _group_section(kit, heading, name, t, long=False):
+    """A table per 任用区分 or per section: people, answers, visits, over-reporting, findings."""
+    groups = t.rows
+    by_claims = all(g.claims_done is not None for g in groups)
+    head = [name, "対象者\n（人）", "回答者\n（人）", "回答率", "できていない\n回答がある\n人の割合", "実地確認\n（人）",
+            "過大申告\n（件）", "過大\n申告率" + ("" if by_claims else "\n（確認\n件数比）"), "指摘\n（件）", "改善未了\n（件）"]
+    rows = [[_head(kit, h) for h in head]]
+    for i, g in enumerate(groups):
+        answered_rate = bounded_rate_text(g.answered, t.answered[i], g.people, t.people[i])
+        not_done_rate = bounded_rate_text(g.not_done, t.not_done[i], g.answered, t.answered[i])
+        over_rate, _ = _over_rate(t, i)
+        rows.append([kit.p(g.label, "name"), t.people[i], t.answered[i], answered_rate, not_done_rate, t.visits[i], t.over[i], over_rate, t.findings[i], t.open[i]])
+    if not groups:
+        rows.append([kit.p("該当するデータがありません。", "name")] + [""] * 9)
+    widths = [None, 14 * mm, 14 * mm, 14 * mm, 19 * mm, 14 * mm, 14 * mm, 14 * mm, 13 * mm, 14 * mm]
+    widths[0] = WIDTH - sum(w for w in widths if w)
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(_grid(kit))
+    intro = []
+    if long:
+        intro = [kit.p("所属ごとの状況です（個人名は掲載していません）。対象者が5人未満の所属は、人数を「<5」とし、内訳を表示していません。", "body")]
+    notes = [kit.p(n, "note") for n in _merge_note(t, name)]
+    return [*_heading(kit, heading, 50 * mm), *intro, table, *([Spacer(1, 1 * mm)] + notes if notes else [])]
+
+
+def _followup_section(data, kit):
+    """５ 改善状況: findings by follow-up state and the completion rate."""
+    f = data.followups
+    closed, reported, still_open, total, completion = _followup_figures(f)
+    intro = kit.p(
+        "指摘を受けた所属は、回答期限までに改善報告を提出します。監査担当が改善を確認したものを「改善完了」としています。"
+        "指摘は、完了するまで所属ごと・職員ごとに追跡します。",
+        "body",
+    )
+    head = ["指摘\n（取下げを除く）", "改善完了", "改善報告済\n（確認中）", "未報告", "うち\n回答期限超過", "完了率", "（参考）\n取下げ"]
+    rows = [[_head(kit, h) for h in head], [total, closed, reported, still_open, disclosure.cell(f.overdue), completion, disclosure.cell(f.withdrawn)]]
+    table = Table(rows, colWidths=[WIDTH / 7] * 7)
+    table.setStyle(_grid(kit, [("ALIGN", (0, 1), (-1, -1), "CENTER"), ("FONT", (0, 1), (-1, -1), kit.gothic, 10.5, 13), ("TOPPADDING", (0, 1), (-1, -1), 4), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)]))
+    note = kit.p("単位は件です。完了率は、取下げを除く指摘のうち改善完了の割合です。「うち回答期限超過」は未報告のうち回答期限を過ぎたものです。", "note")
+    return [CondPageBreak(50 * mm), KeepTogether([kit.p("５　改善状況（フォローアップ）", "heading"), intro, Spacer(1, 1 * mm), table, Spacer(1, 1 * mm), note])]
+
+
+def _notes(data, kit):
+    """注記: how small numbers are shown, the definitions, then the caller's notes."""
+    fixed = [NOTE_SUPPRESSION, NOTE_SECRET, NOTE_BOUND, NOTE_OVER, NOTE_PREVIOUS, NOTE_NO_PERSONS]
+    lines = [kit.p(f"{i}　{text}", "notes") for i, text in enumerate([*fixed, *data.notes], start=1)]
+    return [CondPageBreak(40 * mm), kit.p("注記", "heading"), *lines]
+
+
+# ---------------------------------------------------------------- page furniture
+
+
+def _canvas_class(data, kit):
+    """A canvas that holds pages back until their total is known, then adds the footer."""
+    gothic = kit.gothic
+
+    class ReportCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._footer(number, total)
+                super().showPage()
+            super().save()
+
+        def _footer(self, number, total):
+            self.saveState()
+            self.setFillColor(colors.black)
+            self.setStrokeColor(colors.black)
+            self.setLineWidth(0.4)
+            y = 11 * mm
+            self.line(MARGIN_X, y + 4 * mm, PAGE_WIDTH - MARGIN_X, y + 4 * mm)
+            self.setFont(gothic, 8)
+            self.drawRightString(PAGE_WIDTH - MARGIN_X, y, f"{number} / {total} ページ")
+            title = data.title
+            while len(title) > 1 and stringWidth(title, gothic, 8) > WIDTH - 30 * mm:
+                title = title.rstrip("…")[:-1] + "…"
+            self.drawString(MARGIN_X, y, title)
+            self.restoreState()
+
+    return ReportCanvas
+
+
+__all__ = [
+    "CheckStat",
+    "FollowupStat",
+    "GroupStat",
+    "ItemStat",
+    "ReportData",
+    "build_report",
+    "default_title",
+]

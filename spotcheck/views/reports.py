@@ -1,0 +1,172 @@
+"""The campaign dashboard, the council report and the exports: aggregates only, names only where allowed."""
+from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask_login import current_user
+
+from .. import aggregates, campaigns, charts, council, crosscheck, exports, followups, report, roster
+from ..campaigns import pinned_onsite
+from ..db import get_db
+from ..disclosure import cell, rate_text
+from ..security import roles
+
+bp = Blueprint("reports", __name__)
+DASHBOARD_READERS = ("admin", "auditor", "viewer")
+ANSWER_COLOURS = {"done": "#1e7a3c", "partly": "#d99a00", "not_done": "#b3261e", "unknown_rule": "#7a1f1a",
+                  "na": "#9aa5b1", "blank": "#d5dbe3"}
+RESULT_COLOURS = {"ok": "#1e7a3c", "observation": "#4d7f9e", "nonconformity": "#d99a00", "major": "#b3261e",
+                  "na": "#9aa5b1", "unverifiable": "#d5dbe3"}
+
+
+def _campaign():
+    db = get_db()
+    chosen = request.args.get("campaign", type=int)
+    listed = campaigns.list_campaigns(db)
+    campaign = campaigns.get_campaign(db, campaign_id=chosen) if chosen else (listed[0] if listed else None)
+    return campaign, listed
+
+
+def _public():
+    """Viewers see only what may leave the audit team: small cells hidden."""
+    return current_user.role == "viewer"
+
+
+@bp.route("/dashboard")
+@roles(*DASHBOARD_READERS)
+def dashboard():
+    """Self-report against reality, per item, check, section and employment type, with charts."""
+    db = get_db()
+    campaign, listed = _campaign()
+    if campaign is None:
+        return render_template("reports/dashboard.html", campaign=None, campaigns=listed)
+    section_id, employment = request.args.get("section", type=int), request.args.get("employment") or None
+    checklist, sheet = pinned_onsite(db, campaign), campaigns.pinned_selfcheck(db, campaign)
+    filters = {"section_id": section_id, "employment": employment}
+    items = aggregates.item_table(db, campaign, **filters)
+    checks = aggregates.check_table(db, campaign, checklist, **filters)
+    public = _public()
+    answer_segments = [(a.code, a.label, ANSWER_COLOURS[a.reported]) for a in sheet.answers]
+    result_segments = [(r.code, r.label, RESULT_COLOURS[r.code]) for r in checklist.results]
+    return render_template(
+        "reports/dashboard.html", campaign=campaign, campaigns=listed, public=public,
+        summary=aggregates.summary(db, campaign, **filters), items=items, checks=checks,
+        by_employment=aggregates.groups(db, campaign, by="employment", **filters),
+        by_section=aggregates.groups(db, campaign, by="section_id", **filters),
+        progress=aggregates.visit_progress(db, campaign["id"]),
+        followup_counts=followups.counts(db, campaign_id=campaign["id"], section_id=section_id),
+        item_chart=charts.stacked_bars_svg(
+            [(f"No.{r['item'].no} {r['item'].topic}", {o.code: n for o, n in r["counts"]}) for r in items],
+            answer_segments, title="セルフチェックの回答", public=public),
+        check_chart=charts.stacked_bars_svg(
+            [(r["check"].title, {o.code: n for o, n in r["counts"]}) for r in checks],
+            result_segments, title="実地監査の結果", public=public),
+        sections={s["id"]: s["name"] for s in roster.section_choices(db)}, section_choices=roster.section_choices(db),
+        cell=cell if public else (lambda n: f"{n:,}"), rate=lambda p, w: rate_text(p, w) if public else _rate(p, w),
+        classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
+    )
+
+
+def _rate(part, whole):
+    return "—" if not whole else f"{100 * part / whole:.1f}%"
+
+
+@bp.route("/reports/council.pdf")
+@roles(*DASHBOARD_READERS)
+def council_report():
+    """The report for the council (審議会): aggregates only, no names, small cells hidden."""
+    campaign, _listed = _campaign()
+    if campaign is None:
+        abort(404)
+    data = report.build_report(council.report_data(get_db(), campaign), current_app.extensions["fonts"])
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="council-{campaign["code"]}.pdf"'
+    return response
+
+
+EXPORT_LABELS = {"items": "項目別", "checks": "確認項目別", "sections": "所属別"}
+# Who may download which table: names and staff numbers never reach viewers.
+EXPORTS = {
+    "items": DASHBOARD_READERS,
+    "checks": DASHBOARD_READERS,
+    "sections": DASHBOARD_READERS,
+    "findings": ("admin", "auditor"),
+    "followups": ("admin", "auditor"),
+}
+
+
+@bp.route("/exports/<name>.<any(csv, xlsx):fmt>")
+@roles(*DASHBOARD_READERS)
+def export(name, fmt):
+    """A table as CSV (UTF-8 with BOM) or XLSX; viewers get aggregates only, with small cells hidden."""
+    if name not in EXPORTS or current_user.role not in EXPORTS[name]:
+        abort(404)
+    db = get_db()
+    campaign, _listed = _campaign()
+    if campaign is None:
+        abort(404)
+    title, header, rows = TABLES[name](db, campaign, _public())
+    if fmt == "csv":
+        data, mimetype = exports.csv_bytes(header, rows), "text/csv; charset=utf-8"
+    else:
+        data = exports.xlsx_bytes(header, rows, title)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{campaign["code"]}-{name}.{fmt}"'
+    return response
+
+
+def _count(public):
+    return cell if public else (lambda n: n)
+
+
+def _items_table(db, campaign, public):
+    sheet = campaigns.pinned_selfcheck(db, campaign)
+    show = _count(public)
+    header = ["No.", "項目", *(a.label for a in sheet.answers), "回答数", "過大申告"]
+    rows = []
+    for r in aggregates.item_table(db, campaign):
+        counts = {o.code: n for o, n in r["counts"]}
+        rows.append([r["item"].no, r["item"].topic, *(show(counts.get(a.code, 0)) for a in sheet.answers),
+                     show(r["total"]), show(r["classes"].get(crosscheck.OVER, 0))])
+    return "セルフチェック集計", header, rows
+
+
+def _checks_table(db, campaign, public):
+    checklist = pinned_onsite(db, campaign)
+    show = _count(public)
+    header = ["確認項目", *(r.label for r in checklist.results), "自己申告「できている」", "うち過大申告"]
+    rows = [[r["check"].title, *(show(n) for _, n in r["counts"]), show(r["claims_done"]), show(r["over_reported"])]
+            for r in aggregates.check_table(db, campaign, checklist)]
+    return "実地監査集計", header, rows
+
+
+def _sections_table(db, campaign, public):
+    sections = {s["id"]: (s["code"], s["name"]) for s in roster.section_choices(db)}
+    show = _count(public)
+    header = ["所属コード", "所属名", "対象者", "回答者", "監査数", "自己申告「できている」", "うち過大申告", "指摘", "未完了"]
+    rows = [[*sections.get(r["key"], ("", "")), show(r["people"]), show(r["answered"]), show(r["visits"]),
+             show(r["claims_done"]), show(r["over_reported"]), show(r["findings"]), show(r["open_followups"])]
+            for r in sorted(aggregates.groups(db, campaign, by="section_id"), key=lambda r: sections.get(r["key"], ("",)))]
+    return "所属別集計", header, rows
+
+
+def _findings_table(db, campaign, public):
+    header = ["所属", "職員番号", "氏名", "確認項目", "区分", "指摘事項", "状態", "回答期限", "改善報告"]
+    rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], followups.SEVERITY[f["severity"]],
+             f["finding"], followups.STATES[f["state"]], f["due_on"], f["report"]]
+            for f in followups.listing(db, campaign_id=campaign["id"])]
+    return "指摘事項", header, rows
+
+
+def _followups_table(db, campaign, public):
+    header = ["所属", "職員番号", "氏名", "確認項目", "区分", "状態", "回答期限", "期限超過", "改善報告", "報告日時",
+              "再確認の記録", "再確認日時"]
+    rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], followups.SEVERITY[f["severity"]],
+             followups.STATES[f["state"]], f["due_on"], "超過" if f["overdue"] else "", f["report"],
+             f["reported_at"] or "", f["confirmation"], f["confirmed_at"] or ""]
+            for f in followups.listing(db, campaign_id=campaign["id"])]
+    return "フォローアップ", header, rows
+
+
+TABLES = {"items": _items_table, "checks": _checks_table, "sections": _sections_table,
+          "findings": _findings_table, "followups": _followups_table}

@@ -1,0 +1,100 @@
+"""Campaign statistics against numbers counted by hand on a tiny city, and what viewers may see."""
+import io
+import subprocess
+
+import openpyxl
+import pytest
+
+from spotcheck import aggregates, crosscheck
+from spotcheck.campaigns import pinned_onsite
+from tests.conftest import csv_bytes
+from tests.test_issuance import sign_both
+from tests.test_selfcheck import HEADER, answers_row, run
+from tests.test_visits import change, fill_all
+from tests.test_visits import visit  # noqa: F401 — the open-visit fixture these tests build on
+
+
+@pytest.fixture
+def campaign_data(db, city, visit):
+    """Answers: 000101 ① except ③ on 3; 000102 ① except ③ on 19. One locked visit of 000101:
+    external_media 重大 (said ①: over-reported), wire_lock 適合 (said ③: under-reported), the rest 適合."""
+    run(db, city, csv_bytes(HEADER, [answers_row("000101", s3="③"), answers_row("000102", s19="③")]))
+    fill_all(db, visit)
+    change(db, visit, "result", "major", check="external_media", at="2030-01-01T00:00:00.000Z")
+    sign_both(db, visit)
+    return city
+
+
+def test_answer_distribution_is_counted_per_item(db, campaign_data):
+    items = {r["item"].no: r for r in aggregates.item_table(db, campaign_data)}
+    assert {o.code: n for o, n in items[19]["counts"]} == {"1": 1, "3": 1}
+    assert items[19]["total"] == 2 and items[19]["not_done"] == 1
+    assert items[21]["total"] == 1  # My Number item: only 000102 (市民課) is in scope
+    assert items[28]["total"] == 1  # outsourcing item: only 000101 (総務課)
+
+
+def test_on_site_results_and_over_reporting_per_check(db, campaign_data):
+    checks = {r["check"].code: r for r in aggregates.check_table(db, campaign_data, pinned_onsite(db, campaign_data))}
+    usb = checks["external_media"]
+    assert dict((o.code, n) for o, n in usb["counts"])["major"] == 1
+    assert usb["claims_done"] == 1 and usb["over_reported"] == 1
+    assert checks["wire_lock"]["classes"] == {crosscheck.UNDER: 1}
+    assert checks["wire_lock"]["claims_done"] == 0
+
+
+def test_split_by_employment_and_summary(db, campaign_data):
+    rows = {r["key"]: r for r in aggregates.groups(db, campaign_data, by="employment")}
+    assert rows["regular"]["answered"] == 1 and rows["regular"]["visits"] == 1
+    assert rows["regular"]["over_reported"] == 1 and rows["regular"]["findings"] == 1
+    assert rows["fiscal_year"]["answered"] == 1 and rows["fiscal_year"]["visits"] == 0
+    summary = aggregates.summary(db, campaign_data)
+    assert summary["answered"] == 2 and summary["visits"] == 1 and summary["over_reported"] == 1
+    assert summary["staff_in_scope"] == 2  # 000103 uses no PC
+
+
+def test_an_amendment_replaces_the_counts_of_the_version_it_supersedes(db, campaign_data):
+    from spotcheck import visits
+
+    old = db.execute("SELECT id, auditor_id FROM visits").fetchone()
+    new_id = visits.amend(db, old[0], old[1], "誤記")
+    change(db, {"id": new_id, "auditor": old[1]}, "result", "ok", check="external_media", at="2031-01-01T00:00:00.000Z")
+    sign_both(db, {"id": new_id, "auditor": old[1]})
+    summary = aggregates.summary(db, campaign_data)
+    assert summary["visits"] == 1 and summary["over_reported"] == 0
+
+
+def test_viewer_dashboard_hides_small_cells_and_names(client, login, campaign_data):
+    login("viewer")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "&lt;5" in page or "<5" in page
+    for personal in ("鈴木", "髙橋", "000101", "000102"):
+        assert personal not in page
+
+
+def test_viewer_exports_are_aggregates_only(client, login, campaign_data):
+    login("viewer")
+    data = client.get("/exports/sections.csv").data.decode("utf-8-sig")
+    assert "<5" in data and "鈴木" not in data
+    assert client.get("/exports/followups.xlsx").status_code == 404
+    assert client.get("/exports/findings.csv").status_code == 404
+
+
+def test_audit_team_exports_findings_with_names(client, login, campaign_data):
+    login("admin")
+    response = client.get("/exports/followups.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    values = [c.value for row in book.active.iter_rows() for c in row]
+    assert "鈴木 一郎" in values and "重大" in values
+    book.close()
+
+
+def test_council_report_pdf_has_no_names_and_hides_small_cells(client, login, campaign_data, tmp_path):
+    login("viewer")
+    response = client.get("/reports/council.pdf")
+    assert response.status_code == 200
+    (tmp_path / "r.pdf").write_bytes(response.data)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "<5" in text and "結果報告" in text
+    for personal in ("鈴木", "髙橋", "000101"):
+        assert personal not in text
