@@ -15,7 +15,7 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import auth, campaigns, config, imports
+from . import auth, campaigns, config, demo_visits, imports
 from .importing import COUNT_LABELS
 
 SEED = "spotcheck-demo-2024"
@@ -356,6 +356,10 @@ def load(db, checklists, instance_path):
         lines.append(f"キャンペーン「{CAMPAIGN['code']}」（{campaign['title']}）は作成済みです。")
     plans.append(_import(db, "selfcheck", files, max_rows, admin_id, campaign=campaign))
     lines += _describe(plans[-1])
+    head = users["kacho_somu"][0]
+    reporters = {None: admin_id, auth.get_user(db, head).section_id: head}
+    lines += demo_visits.load_visits(db, campaign, [users["auditor1"][0], users["auditor2"][0]], reporters,
+                                     config.defaults()["FOLLOWUP_DAYS"])
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
         lines.append("すべて変更なし: 前回読み込んだデモデータと同じ内容です。")
 

@@ -142,3 +142,13 @@ def test_benchmark_command_runs_at_tiny_size(tmp_path, monkeypatch, capsys):
     assert set(results["ratio"]) == {"staff", "selfcheck"}
     assert results["search"]["hits"] >= 1
     assert "City-10x" in capsys.readouterr().out
+
+
+def test_demo_includes_signed_visits_findings_and_follow_ups(app, runner, db):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0 and "デモの実地監査 40 件" in result.output
+    assert db.execute("SELECT count(*) FROM visits WHERE status = 'locked'").fetchone()[0] == 40
+    assert db.execute("SELECT count(*) FROM sheets").fetchone()[0] == 40
+    states = dict(db.execute("SELECT state, count(*) FROM followups GROUP BY state").fetchall())
+    assert states.get("open") and states.get("closed") and states.get("reported")
+    assert runner.invoke(args=["verify-chain"]).exit_code == 0

@@ -48,7 +48,8 @@ def dashboard():
     return render_template(
         "reports/dashboard.html", campaign=campaign, campaigns=listed, public=public,
         summary=aggregates.summary(db, campaign, **filters), items=items, checks=checks,
-        by_employment=aggregates.groups(db, campaign, by="employment", **filters),
+        by_employment=sorted(aggregates.groups(db, campaign, by="employment", **filters),
+                             key=lambda g: list(roster.EMPLOYMENT).index(g["key"])),
         by_section=aggregates.groups(db, campaign, by="section_id", **filters),
         progress=aggregates.visit_progress(db, campaign["id"]),
         followup_counts=followups.counts(db, campaign_id=campaign["id"], section_id=section_id),
