@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app app
 RUN_DEBS  := fonts-ipaexfont
 TEST_DEBS := fonts-ipaexfont chromium poppler-utils
 
-.PHONY: run test serve demo bench check-forms clean
+.PHONY: run test serve bench check-forms clean debs-run debs-test
 
 run: $(BIN)/.runtime debs-run
 	$(FLASK) init-db
@@ -21,7 +21,7 @@ serve: $(BIN)/.runtime
 	$(FLASK) serve
 
 bench: $(BIN)/.dev
-	$(BIN)/python -m bench.run
+	for b in run photos sheets report visits; do $(BIN)/python -m bench.$$b || exit 1; done
 
 check-forms: $(BIN)/.runtime
 	$(FLASK) check-forms
