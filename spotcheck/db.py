@@ -2,7 +2,7 @@
 import sqlite_utils
 from flask import current_app, g
 
-from .sqlite import connect, immediate  # noqa: F401 — re-exported for the app and tests
+from .sqlite import connect
 
 
 def database_path():

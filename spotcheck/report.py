@@ -19,11 +19,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from spotcheck import disclosure
 from spotcheck.charts import SECRET, SMALL, bars_drawing, bounded_rate_text, protect_table
+from spotcheck.pdfpages import FOOTER_Y, footer_rule, numbered_canvas
 from spotcheck.wareki import format_date, format_fiscal_year
 
 COUNCIL = "情報公開・個人情報保護運営審議会"
@@ -783,42 +783,19 @@ def _notes(data, kit):
 
 
 def _canvas_class(data, kit):
-    """A canvas that holds pages back until their total is known, then adds the footer."""
+    """Footer on every page: the report's title and page x / y."""
     gothic = kit.gothic
 
-    class ReportCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages = []
+    def furniture(canvas, number, total):
+        footer_rule(canvas, MARGIN_X, PAGE_WIDTH - MARGIN_X)
+        canvas.setFont(gothic, 8)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN_X, FOOTER_Y, f"{number} / {total} ページ")
+        title = data.title
+        while len(title) > 1 and stringWidth(title, gothic, 8) > WIDTH - 30 * mm:
+            title = title.rstrip("…")[:-1] + "…"
+        canvas.drawString(MARGIN_X, FOOTER_Y, title)
 
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self._footer(number, total)
-                super().showPage()
-            super().save()
-
-        def _footer(self, number, total):
-            self.saveState()
-            self.setFillColor(colors.black)
-            self.setStrokeColor(colors.black)
-            self.setLineWidth(0.4)
-            y = 11 * mm
-            self.line(MARGIN_X, y + 4 * mm, PAGE_WIDTH - MARGIN_X, y + 4 * mm)
-            self.setFont(gothic, 8)
-            self.drawRightString(PAGE_WIDTH - MARGIN_X, y, f"{number} / {total} ページ")
-            title = data.title
-            while len(title) > 1 and stringWidth(title, gothic, 8) > WIDTH - 30 * mm:
-                title = title.rstrip("…")[:-1] + "…"
-            self.drawString(MARGIN_X, y, title)
-            self.restoreState()
-
-    return ReportCanvas
+    return numbered_canvas(furniture)
 
 
 __all__ = [

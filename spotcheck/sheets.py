@@ -14,7 +14,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     LayoutError,
     CondPageBreak,
@@ -28,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from spotcheck.pdfpages import FOOTER_Y, footer_rule, numbered_canvas
 from spotcheck.wareki import format_date, format_datetime, format_fiscal_year
 
 SHEET_TITLE = "情報セキュリティ実地監査 結果票"
@@ -656,44 +656,21 @@ def _photos(data, kit):
 
 
 def _canvas_class(data, kit):
-    """A canvas that holds pages back until their total is known, then adds the running head and footer."""
+    """Running head (from page 2) and footer: serial, page x / y and the verification code."""
     gothic = kit.gothic
 
-    class SheetCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages = []
+    def furniture(canvas, number, total):
+        y = FOOTER_Y
+        footer_rule(canvas, MARGIN_X, PAGE_WIDTH - MARGIN_X)
+        canvas.setFont(gothic, 8)
+        canvas.drawCentredString(PAGE_WIDTH / 2, y, f"{number} / {total} ページ")
+        canvas.drawString(MARGIN_X, y, data.serial + (f"　訂正版（第{data.version}版）" if data.amended else ""))
+        canvas.drawRightString(PAGE_WIDTH - MARGIN_X, y, f"検証コード {data.digest[:16]}")
+        if number > 1:
+            top = PAGE_HEIGHT - 10 * mm
+            canvas.setFont(gothic, 7.5)
+            canvas.drawString(MARGIN_X, top, f"{data.title}（続き）　{data.section}")
+            canvas.drawRightString(PAGE_WIDTH - MARGIN_X, top, f"文書番号 {data.serial}")
+            canvas.line(MARGIN_X, top - 1.5 * mm, PAGE_WIDTH - MARGIN_X, top - 1.5 * mm)
 
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self._furniture(number, total)
-                super().showPage()
-            super().save()
-
-        def _furniture(self, number, total):
-            self.saveState()
-            self.setFillColor(colors.black)
-            self.setStrokeColor(colors.black)
-            self.setLineWidth(0.4)
-            y = 11 * mm
-            self.line(MARGIN_X, y + 4 * mm, PAGE_WIDTH - MARGIN_X, y + 4 * mm)
-            self.setFont(gothic, 8)
-            self.drawCentredString(PAGE_WIDTH / 2, y, f"{number} / {total} ページ")
-            left = data.serial + (f"　訂正版（第{data.version}版）" if data.amended else "")
-            self.drawString(MARGIN_X, y, left)
-            self.drawRightString(PAGE_WIDTH - MARGIN_X, y, f"検証コード {data.digest[:16]}")
-            if number > 1:
-                top = PAGE_HEIGHT - 10 * mm
-                self.setFont(gothic, 7.5)
-                self.drawString(MARGIN_X, top, f"{data.title}（続き）　{data.section}")
-                self.drawRightString(PAGE_WIDTH - MARGIN_X, top, f"文書番号 {data.serial}")
-                self.line(MARGIN_X, top - 1.5 * mm, PAGE_WIDTH - MARGIN_X, top - 1.5 * mm)
-            self.restoreState()
-
-    return SheetCanvas
+    return numbered_canvas(furniture)

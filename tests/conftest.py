@@ -1,13 +1,11 @@
 """Fixtures: a fresh instance folder per test, the app, clients, and factories for people and files."""
-import csv
-import io
-
 import pytest
 
-from spotcheck import auth, campaigns, create_app, imports, loaded_forms, migrations
+from spotcheck import auth, campaigns, create_app, imports, loaded_forms, migrations, visits
 from spotcheck.db import connect
+from tests.factories import (PASSWORD, SECTION_HEADER, SECTIONS, SELFCHECK_HEADER, STAFF, STAFF_HEADER, answers_row,
+                             csv_bytes, import_selfcheck)
 
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -70,35 +68,21 @@ def login(client, make_user):
     return do_login
 
 
-def csv_bytes(header, rows, encoding="utf-8-sig"):
-    """A CSV file as Excel would save it."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode(encoding)
-
-
-SECTIONS = [
-    ["0101", "総務課", "無", "有"],
-    ["0201", "市民課", "有", "無"],
-    ["0301", "図書館", "無", "無"],
-]
-STAFF = [
-    ["000101", "鈴木 一郎", "スズキ イチロウ", "0101", "正規職員", "有"],
-    ["000102", "髙橋 花子", "タカハシ ハナコ", "0201", "会計年度任用職員", "有"],
-    ["000103", "山﨑 次郎", "ヤマザキ ジロウ", "0301", "再任用職員", "無"],
-]
-
-
 @pytest.fixture
 def city(db, forms):
     """A tiny city: three sections, three staff and a campaign R6, imported through the real path."""
-    for kind, header, rows in (
-        ("sections", ["所属コード", "所属名", "特定個人情報", "業務委託システム"], SECTIONS),
-        ("staff", ["職員番号", "氏名", "フリガナ", "所属コード", "任用区分", "PC使用"], STAFF),
-    ):
+    for kind, header, rows in (("sections", SECTION_HEADER, SECTIONS), ("staff", STAFF_HEADER, STAFF)):
         plan = imports.plan(db, kind, csv_bytes(header, rows), f"{kind}.csv", max_rows=1000)
         imports.apply(db, plan, None)
     campaign_id = campaigns.create_campaign(db, "R6", "令和6年度 情報セキュリティ監査", forms, fiscal_year=2024)
     return campaigns.get_campaign(db, campaign_id=campaign_id)
+
+
+@pytest.fixture
+def visit(db, city, make_user):
+    """An open visit of 000101 (総務課: PC user, outsourcing section) who answered ① except ③ on item 3."""
+    import_selfcheck(db, city, csv_bytes(SELFCHECK_HEADER, [answers_row("000101", s19="①", s3="③")]))
+    auditor = make_user("auditor")
+    staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
+    visit_id = visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=auditor)
+    return {"id": visit_id, "auditor": auditor}

@@ -2,10 +2,7 @@
 import io
 import re
 
-from tests.conftest import SECTIONS, STAFF, csv_bytes
-
-SECTION_HEADER = ["所属コード", "所属名", "特定個人情報", "業務委託システム"]
-STAFF_HEADER = ["職員番号", "氏名", "フリガナ", "所属コード", "任用区分", "PC使用"]
+from tests.factories import SECTIONS, SECTION_HEADER, STAFF, STAFF_HEADER, csv_bytes
 
 
 def upload(client, kind, data, name="file.csv", campaign_id=""):

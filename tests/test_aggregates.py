@@ -7,18 +7,14 @@ import pytest
 
 from spotcheck import aggregates, crosscheck
 from spotcheck.campaigns import pinned_onsite
-from tests.conftest import csv_bytes
-from tests.test_issuance import sign_both
-from tests.test_selfcheck import HEADER, answers_row, run
-from tests.test_visits import change, fill_all
-from tests.test_visits import visit  # noqa: F401 — the open-visit fixture these tests build on
+from tests.factories import SELFCHECK_HEADER, answers_row, change, csv_bytes, fill_all, import_selfcheck, sign_both
 
 
 @pytest.fixture
 def campaign_data(db, city, visit):
     """Answers: 000101 ① except ③ on 3; 000102 ① except ③ on 19. One locked visit of 000101:
     external_media 重大 (said ①: over-reported), wire_lock 適合 (said ③: under-reported), the rest 適合."""
-    run(db, city, csv_bytes(HEADER, [answers_row("000101", s3="③"), answers_row("000102", s19="③")]))
+    import_selfcheck(db, city, csv_bytes(SELFCHECK_HEADER, [answers_row("000101", s3="③"), answers_row("000102", s19="③")]))
     fill_all(db, visit)
     change(db, visit, "result", "major", check="external_media", at="2030-01-01T00:00:00.000Z")
     sign_both(db, visit)

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from spotcheck import auth, clock
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def test_passwords_are_stored_as_scrypt_hashes(db, make_user):

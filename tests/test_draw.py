@@ -6,8 +6,7 @@ import pytest
 
 from spotcheck import draw
 from spotcheck.draw import Candidate
-from tests.conftest import csv_bytes
-from tests.test_selfcheck import HEADER, answers_row, run
+from tests.factories import SELFCHECK_HEADER, answers_row, csv_bytes, import_selfcheck
 
 WEIGHTS = {"base": 1, "not_done": 2, "unanswered": 1, "fiscal_year": 1, "my_number": 1}
 
@@ -38,7 +37,7 @@ def test_empty_pool_is_refused_in_japanese():
 
 
 def test_staff_pool_weights_people_by_their_self_check(db, city, make_user):
-    run(db, city, csv_bytes(HEADER, [answers_row("000102", s19="③")]))
+    import_selfcheck(db, city, csv_bytes(SELFCHECK_HEADER, [answers_row("000102", s19="③")]))
     # 市民課 (0201): 000102 is a fiscal-year appointee in a My Number section who answered ③.
     section_id = db.execute("SELECT id FROM sections WHERE code = '0201'").fetchone()[0]
     [person] = draw.staff_pool(db, city["id"], section_id, WEIGHTS)

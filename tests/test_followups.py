@@ -4,9 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from spotcheck import auth, followups, issuance, visits
-from tests.test_issuance import sign_both
-from tests.test_visits import change, fill_all, signature_url
-from tests.test_visits import visit  # noqa: F401 — the open-visit fixture these tests build on
+from tests.factories import change, fill_all, sign_both, signature_url
 
 
 @pytest.fixture

@@ -7,21 +7,9 @@ import pytest
 from PIL import Image
 
 from spotcheck import integrity, issuance, photos, printing, visits
-from tests.test_visits import fill_all, signature_url, steps_by_code
-from tests.test_visits import visit  # noqa: F401 — the open-visit fixture these tests build on
+from tests.factories import fill_all, sign_both, steps_by_code
 
 pytestmark = pytest.mark.usefixtures("city")
-
-
-DUE = {"nonconformity": 30, "major": 7}
-
-
-def sign_both(db, visit, refusal=None):
-    """Both sides sign (or the audited person refuses with a reason), which locks and issues the visit."""
-    issuance.sign(db, visit["id"], visit["auditor"], due_days=DUE, role="auditor", name="監査 太郎",
-                  data_url=signature_url())
-    issuance.sign(db, visit["id"], visit["auditor"], due_days=DUE, role="auditee", name="鈴木 一郎",
-                  data_url=None if refusal else signature_url(), refused=bool(refusal), reason=refusal or "")
 
 
 def jpeg(color=(200, 60, 60)):

@@ -5,10 +5,8 @@ have 2–4 people, four 任用区分 of which one has three people, previous rat
 checks and groups. The benchmark builds the same data at 300 sections.
 """
 import json
-import os
 import re
 import shutil
-import subprocess
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -20,27 +18,11 @@ from bench import report as bench_report
 from bench.report import LONG_SECTION, TINY_SECTIONS, sample_report
 from spotcheck import fonts as report_fonts
 from spotcheck.report import FollowupStat, ReportData, build_report, default_title
+from tests.system import MISSING_IPAEX, poppler, require
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "report"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-MISSING_POPPLER = "poppler-utils (pdftotext, pdffonts, pdftoppm) is not installed: make debs-test"
-MISSING_IPAEX = "fonts-ipaexfont is not installed, so the PDF cannot embed its fonts: make debs-test"
 TITLE = "令和6年度 情報セキュリティ内部監査（抜き打ち実地監査）結果報告"
 
-
-def require(condition, message):
-    """Skip when a system dependency is missing, but fail in CI where it must be present."""
-    if not condition:
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-
-
-def poppler(*args):
-    require(shutil.which(args[0]), MISSING_POPPLER)
-    return subprocess.run(args, check=True, capture_output=True).stdout
-
-
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "report"
 def pdf_text(path, page=None, layout=False):
     pages = ["-f", str(page), "-l", str(page)] if page else []
     return poppler("pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), *pages, str(path), "-").decode("utf-8")

@@ -3,24 +3,11 @@ import shutil
 
 import pytest
 
-from spotcheck import campaigns, checklists, imports, selfcheck
+from spotcheck import campaigns, checklists, selfcheck
 from spotcheck.importing import ImportRejected
-from tests.conftest import csv_bytes
-
-HEADER = ["職員番号", "回答日"] + [str(n) for n in range(1, 36)]
-
-
-def answers_row(staff_no, answered_on="2024/01/15", value="①", **overrides):
-    cells = {n: value for n in range(1, 36)}
-    cells.update({int(k[1:]): v for k, v in overrides.items()})
-    return [staff_no, answered_on] + [cells[n] for n in range(1, 36)]
-
-
-def run(db, campaign, data, name="selfcheck.csv"):
-    plan = imports.plan(db, "selfcheck", data, name, campaign=campaign, max_rows=200_000)
-    imports.apply(db, plan, None)
-    return plan
-
+from tests.factories import SELFCHECK_HEADER as HEADER
+from tests.factories import answers_row, csv_bytes
+from tests.factories import import_selfcheck as run
 
 def stored(db, staff_no):
     return dict(

@@ -6,9 +6,7 @@ The sample sheet is bench.sheets.sample_sheet, so the benchmark times exactly wh
 """
 import io
 import json
-import os
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,26 +18,9 @@ from bench import sheets as bench_sheets
 from bench.sheets import sample_sheet
 from spotcheck import fonts as sheet_fonts
 from spotcheck.sheets import IMPROVEMENT_REQUEST, NO_FINDINGS, SHEET_TITLE, build_sheet
+from tests.system import MISSING_IPAEX, poppler, require
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "sheets"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-MISSING_POPPLER = "poppler-utils (pdftotext, pdffonts, pdftoppm) is not installed: make debs-test"
-MISSING_IPAEX = "fonts-ipaexfont is not installed, so the PDF cannot embed its fonts: make debs-test"
-
-
-def require(condition, message):
-    """Skip when a system dependency is missing, but fail in CI where it must be present."""
-    if not condition:
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-
-
-def poppler(*args):
-    require(shutil.which(args[0]), MISSING_POPPLER)
-    return subprocess.run(args, check=True, capture_output=True).stdout
-
-
 def pdf_text(path, page=None):
     pages = ["-f", str(page), "-l", str(page)] if page else []
     return poppler("pdftotext", "-enc", "UTF-8", *pages, str(path), "-").decode("utf-8")

@@ -1,46 +1,12 @@
 """The visit: walk data beside the self-report, autosave that survives retries, signatures, lock, amend."""
 import base64
-import hashlib
-import io
 import threading
 
 import pytest
-from PIL import Image, ImageDraw
 
 from spotcheck import visits
 from spotcheck.sqlite import connect
-from tests.conftest import csv_bytes
-from tests.test_selfcheck import HEADER, answers_row, run
-
-
-def signature_url(blank=False):
-    image = Image.new("RGBA", (600, 220), (0, 0, 0, 0))
-    if not blank:
-        ImageDraw.Draw(image).line([(20, 150), (200, 40), (400, 170), (580, 60)], fill=(0, 0, 0, 255), width=4)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-
-
-@pytest.fixture
-def visit(db, city, make_user):
-    """An open visit of 000101 (総務課: PC user, outsourcing section) who answered ① everywhere."""
-    run(db, city, csv_bytes(HEADER, [answers_row("000101", s19="①", s3="③")]))
-    auditor = make_user("auditor")
-    staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
-    visit_id = visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=auditor)
-    return {"id": visit_id, "auditor": auditor}
-
-
-def change(db, v, field, value, check="external_media", at="2026-11-27T01:00:00.000Z", key=None):
-    key = key or hashlib.sha256(f"{v['id']}{field}{check}{value}{at}".encode()).hexdigest()[:32]
-    return visits.save_change(db, v["id"], v["auditor"], key=key, field=field, value=value, changed_at=at,
-                              check_code=check)
-
-
-def steps_by_code(db, v):
-    _, steps = visits.walk(db, visits.get_visit(db, v["id"]))
-    return {s["check"].code: s for s in steps}
+from tests.factories import change, fill_all, signature_url, steps_by_code
 
 
 def test_walk_lists_applicable_checks_with_the_persons_own_answers(db, visit):
@@ -92,11 +58,6 @@ def test_result_and_remark_are_independent(db, visit):
 def test_bad_changes_are_refused_in_japanese(db, visit, field, value, check, message):
     with pytest.raises(visits.VisitError, match=message):
         change(db, visit, field, value, check=check)
-
-
-def fill_all(db, v, result="ok"):
-    for code in steps_by_code(db, v):
-        change(db, v, "result", result, check=code)
 
 
 def test_signing_needs_every_result_and_both_signatures_lock_the_visit(db, visit):

@@ -24,7 +24,7 @@ import waitress
 
 from spotcheck import auth, campaigns, create_app, imports, loaded_forms, migrations
 from spotcheck.db import connect
-from tests.conftest import PASSWORD, SECTIONS, STAFF, csv_bytes
+from tests.factories import PASSWORD, SECTIONS, STAFF, csv_bytes
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

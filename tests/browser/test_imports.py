@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import csv_bytes
+from tests.factories import csv_bytes
 
 CAMPAIGN_TITLE = "令和6年度 情報セキュリティ監査"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -5,7 +5,7 @@ from contextlib import closing
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import csv_bytes
+from tests.factories import csv_bytes
 
 PORTRAIT = {"width": 820, "height": 1180}
 

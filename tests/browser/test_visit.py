@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from spotcheck import campaigns, imports, visits
 from tests.browser.conftest import CITY_STAFF, LANDSCAPE, PORTRAIT, SECTIONS_HEADER, STAFF_HEADER, _install_city
-from tests.conftest import csv_bytes
+from tests.factories import csv_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -464,9 +464,10 @@ def test_changes_made_offline_survive_closing_the_page(open_page, visit_city, lo
     page.close()  # the tablet closes the tab (or the browser is killed) before the Wi-Fi is back
     assert not walk_on_server(visit_city, visit_id)[codes[0]]["result"]
 
-    # Back on the network, but the first attempts still fail (a flaky access point).
-    context.set_offline(False)
+    # Back on the network, but the first attempts still fail (a flaky access point). The route is in
+    # place before the network returns, so not even a late retry from the closing page gets through.
     context.route(re.compile(rf"/visits/{visit_id}/changes$"), lambda route: route.abort())
+    context.set_offline(False)
     page = context.new_page()
     page.goto(f"/visits/{visit_id}")
     expect(badge(page)).to_have_text("未送信 2件")
