@@ -159,3 +159,14 @@ def test_qr_code_on_the_printed_sheet_opens_the_verify_page(client, login, db, i
     [code] = zxingcpp.read_barcodes(Image.open(page))
     digest = issuance.get_sheet(db, serial=serial)["digest"]
     assert code.text == f"{app.config['BASE_URL']}/verify/{serial}?d={digest}"
+
+
+def test_admin_prints_a_days_sheets_as_one_pdf(client, login, db, issued):
+    visit, serial = issued
+    login("admin", "lead")
+    day = db.execute("SELECT substr(locked_at, 1, 10) FROM visits WHERE id = ?", [visit["id"]]).fetchone()[0]
+    response = client.get(f"/sheets?day={day}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert "条件に合う結果票はありません" in client.get("/sheets?day=1999-01-01", follow_redirects=True).get_data(
+        as_text=True)

@@ -1,8 +1,11 @@
 """The visit: walk data beside the self-report, autosave that survives retries, signatures, lock, amend."""
 import base64
+import io
 import threading
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from spotcheck import visits
 from spotcheck.sqlite import connect
@@ -178,3 +181,41 @@ def test_walk_page_renders_self_reports_and_locked_page_is_read_only(client, log
     response = client.post(f"/visits/{visit['id']}/changes", json={"key": "z" * 20, "field": "result",
                                                                   "check": "clear_desk", "value": "major"})
     assert response.status_code == 409 and "確定" in response.get_json()["error"]
+
+
+def upload(client, visit_id, data, check="external_media", name="photo.jpg"):
+    return client.post(f"/visits/{visit_id}/photos", data={"check": check, "photo": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_photo_upload_through_the_page_stores_a_clean_copy_and_serves_it_to_the_team(client, login, db, visit, app):
+    login("auditor", "camera")
+    out = io.BytesIO()
+    Image.new("RGB", (2000, 1500), (90, 120, 200)).save(out, "JPEG")
+    response = upload(client, visit["id"], out.getvalue())
+    assert response.status_code == 200
+    thumb = client.get(response.get_json()["thumb"])
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+    assert "no-store" in thumb.headers["Cache-Control"]
+    client.post("/logout")
+    login("section_head", "head", section_code="0101")
+    assert client.get(response.get_json()["thumb"]).status_code == 403
+
+
+@pytest.mark.parametrize("data, check, message", [
+    (b"<html><script>alert(1)</script></html>", "external_media", "JPEG または PNG"),
+    (b"", "external_media", "空です"),
+    (None, "password_notes", "写真を撮影しない項目"),
+])
+def test_hostile_or_forbidden_photos_are_refused_and_nothing_is_kept(client, login, db, visit, app, data, check,
+                                                                     message):
+    login("auditor", "camera")
+    if data is None:
+        out = io.BytesIO()
+        Image.new("RGB", (100, 100)).save(out, "JPEG")
+        data = out.getvalue()
+    response = upload(client, visit["id"], data, check=check)
+    assert response.status_code == 422 and message in response.get_json()["error"]
+    folder = Path(app.instance_path) / "photos"
+    assert not folder.exists() or list(folder.iterdir()) == []
+    assert db["photos"].count == 0
