@@ -12,8 +12,8 @@ Measures in `tallies` (subject → value):
 """
 from collections import Counter
 
-from . import crosscheck
-from .campaigns import pinned_selfcheck
+from . import crosscheck, followups, roster
+from .campaigns import pinned_onsite, pinned_selfcheck
 
 CLAIMS_DONE = "claims_done"
 # When a check verifies several items, the person's most confident answer is the claim it tests.
@@ -242,3 +242,19 @@ def visit_progress(db, campaign_id):
         " (SELECT 1 FROM visits n WHERE n.supersedes_id = v.id)) AS locked, sum(v.status = 'open') AS open"
         " FROM visits v JOIN sections sec ON sec.id = v.section_id WHERE v.campaign_id = ?"
         " GROUP BY sec.id ORDER BY sec.code", [campaign_id]))
+
+
+def dashboard(db, campaign, *, section_id=None, employment=None):
+    """Everything the campaign dashboard shows, for the whole city or one section / employment type."""
+    filters = {"section_id": section_id, "employment": employment}
+    order = list(roster.EMPLOYMENT)
+    return {
+        "summary": summary(db, campaign, **filters),
+        "items": item_table(db, campaign, **filters),
+        "checks": check_table(db, campaign, pinned_onsite(db, campaign), **filters),
+        "by_employment": sorted(groups(db, campaign, by="employment", **filters), key=lambda g: order.index(g["key"])),
+        "by_section": groups(db, campaign, by="section_id", **filters),
+        "sections": {s["id"]: s["name"] for s in roster.section_choices(db)},
+        "progress": visit_progress(db, campaign["id"]),
+        "followup_counts": followups.counts(db, campaign_id=campaign["id"], section_id=section_id),
+    }

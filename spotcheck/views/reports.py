@@ -37,35 +37,27 @@ def dashboard():
     campaign, listed = _campaign()
     if campaign is None:
         return render_template("reports/dashboard.html", campaign=None, campaigns=listed)
-    section_id, employment = request.args.get("section", type=int), request.args.get("employment") or None
-    checklist, sheet = pinned_onsite(db, campaign), campaigns.pinned_selfcheck(db, campaign)
-    filters = {"section_id": section_id, "employment": employment}
-    items = aggregates.item_table(db, campaign, **filters)
-    checks = aggregates.check_table(db, campaign, checklist, **filters)
-    public = _public()
-    answer_segments = [(a.code, a.label, ANSWER_COLOURS[a.reported]) for a in sheet.answers]
-    result_segments = [(r.code, r.label, RESULT_COLOURS[r.code]) for r in checklist.results]
+    filters = {"section_id": request.args.get("section", type=int),
+               "employment": request.args.get("employment") or None}
+    data, public = aggregates.dashboard(db, campaign, **filters), _public()
+    sheet, checklist = campaigns.pinned_selfcheck(db, campaign), pinned_onsite(db, campaign)
     return render_template(
-        "reports/dashboard.html", campaign=campaign, campaigns=listed, public=public,
-        summary=aggregates.summary(db, campaign, **filters), items=items, checks=checks,
-        by_employment=sorted(aggregates.groups(db, campaign, by="employment", **filters),
-                             key=lambda g: list(roster.EMPLOYMENT).index(g["key"])),
-        by_section=aggregates.groups(db, campaign, by="section_id", **filters),
-        progress=aggregates.visit_progress(db, campaign["id"]),
-        followup_counts=followups.counts(db, campaign_id=campaign["id"], section_id=section_id),
+        "reports/dashboard.html", campaign=campaign, campaigns=listed, public=public, **data,
         item_chart=charts.stacked_bars_svg(
-            [(f"No.{r['item'].no} {r['item'].topic}", {o.code: n for o, n in r["counts"]}) for r in items],
-            answer_segments, title="セルフチェックの回答", public=public),
+            [(f"No.{r['item'].no} {r['item'].topic}", {o.code: n for o, n in r["counts"]}) for r in data["items"]],
+            [(a.code, a.label, ANSWER_COLOURS[a.reported]) for a in sheet.answers],
+            title="セルフチェックの回答", public=public),
         check_chart=charts.stacked_bars_svg(
-            [(r["check"].title, {o.code: n for o, n in r["counts"]}) for r in checks],
-            result_segments, title="実地監査の結果", public=public),
-        sections={s["id"]: s["name"] for s in roster.section_choices(db)}, section_choices=roster.section_choices(db),
-        cell=cell if public else (lambda n: f"{n:,}"), rate=lambda p, w: rate_text(p, w) if public else _rate(p, w),
-        classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
+            [(r["check"].title, {o.code: n for o, n in r["counts"]}) for r in data["checks"]],
+            [(r.code, r.label, RESULT_COLOURS[r.code]) for r in checklist.results],
+            title="実地監査の結果", public=public),
+        section_choices=roster.section_choices(db), classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
+        cell=cell if public else (lambda n: f"{n:,}"), rate=rate_text if public else _rate,
     )
 
 
 def _rate(part, whole):
+    """An exact percentage, for the audit team."""
     return "—" if not whole else f"{100 * part / whole:.1f}%"
 
 
