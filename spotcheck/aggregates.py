@@ -28,7 +28,12 @@ def _add(db, campaign_id, counts, sign=1):
         " DO UPDATE SET n = n + excluded.n",
         [(campaign_id, *key, sign * n) for key, n in counts.items()],
     )
-    db.execute("DELETE FROM tallies WHERE campaign_id = ? AND n = 0", [campaign_id])
+    if sign < 0:  # only a removal can bring a count to zero; touch just those keys, not the whole table
+        db.conn.executemany(
+            "DELETE FROM tallies WHERE campaign_id = ? AND measure = ? AND subject = ? AND value = ?"
+            " AND section_id = ? AND employment = ? AND n = 0",
+            [(campaign_id, *key) for key in counts],
+        )
 
 
 def recount_answers(db, campaign_id, answers_by_staff, not_done_codes):
