@@ -1,10 +1,14 @@
 """Campaign statistics: running tallies kept at each import and lock, and the queries over them.
 
+Every count is also kept under "all sections" (section 0) and "all employment types" ('*'), so a page
+reads the few rows it shows instead of summing thousands.
+
 Measures in `tallies` (subject → value):
   response   ''          → 'answered'      people who sent a self-check
                          → 'not_done'      of those, people with at least one ③/C/D
+                         → 'answers', 'not_done_answers'   answers in scope, and those that are ③/C/D
   answer     item no     → answer code     the self-check distribution
-  visit      ''          → 'locked'        visits done
+  visit      ''          → 'locked'        visits done; 'observed', 'claims_done', 'over_reported' per visit
   result     check code  → result code     what the desk showed
   check_x    check code  → crosscheck class  the check against the person's best self-report,
                            plus 'claims_done' when that report said "done" (the over-reporting base)
@@ -16,12 +20,24 @@ from . import crosscheck, followups, roster
 from .campaigns import pinned_onsite, pinned_selfcheck
 
 CLAIMS_DONE = "claims_done"
+ALL_SECTIONS, ALL_EMPLOYMENT = 0, "*"
 # When a check verifies several items, the person's most confident answer is the claim it tests.
 CONFIDENCE = {"done": 4, "partly": 3, "not_done": 2, "unknown_rule": 1}
 
 
+def _rolled_up(counts):
+    """Each count also under all sections, all employment types, and both."""
+    rolled = Counter()
+    for (measure, subject, value, section, employment), n in counts.items():
+        for s in (section, ALL_SECTIONS):
+            for e in (employment, ALL_EMPLOYMENT):
+                rolled[(measure, subject, value, s, e)] += n
+    return rolled
+
+
 def _add(db, campaign_id, counts, sign=1):
     """Add (or with sign=-1 remove) counts keyed (measure, subject, value, section, employment)."""
+    counts = _rolled_up(counts)
     db.conn.executemany(
         "INSERT INTO tallies (campaign_id, measure, subject, value, section_id, employment, n)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, measure, subject, value, section_id, employment)"
@@ -44,7 +60,10 @@ def recount_answers(db, campaign_id, answers_by_staff, not_done_codes):
         section_id, employment = people[staff_id]
         counts[("response", "", "answered", section_id, employment)] += 1
         in_scope = [answer for answer, out_of_scope in answers.values() if not out_of_scope]
-        if any(answer in not_done_codes for answer in in_scope):
+        not_done = sum(answer in not_done_codes for answer in in_scope)
+        counts[("response", "", "answers", section_id, employment)] += len(in_scope)
+        counts[("response", "", "not_done_answers", section_id, employment)] += not_done
+        if not_done:
             counts[("response", "", "not_done", section_id, employment)] += 1
         for item_no, (answer, out_of_scope) in answers.items():
             if not out_of_scope:
@@ -87,8 +106,11 @@ def record_visit(db, visit, walk_steps, sign=1):
         check_class = crosscheck.classify(best, step["result"]) if step["reports"] else None
         if check_class:
             counts[("check_x", code, check_class, *where)] += 1
+            counts[("visit", "", "observed", *where)] += 1
+            counts[("visit", "", crosscheck.OVER, *where)] += check_class == crosscheck.OVER
             if best == "done":
                 counts[("check_x", code, CLAIMS_DONE, *where)] += 1
+                counts[("visit", "", CLAIMS_DONE, *where)] += 1
     for row in rows:
         if row["class"]:
             counts[("item_x", str(row["item_no"]), row["class"], *where)] += 1
@@ -99,21 +121,23 @@ def record_visit(db, visit, walk_steps, sign=1):
 
 def tally(db, campaign_id, measure, *, section_id=None, employment=None, by=None):
     """{subject: {value: n}} for one measure, optionally filtered, or split `by` section/employment."""
+    section, employment = section_id or ALL_SECTIONS, employment or ALL_EMPLOYMENT
     where, params = ["campaign_id = ?", "measure = ?"], [campaign_id, measure]
-    if section_id:
-        where.append("section_id = ?")
-        params.append(section_id)
-    if employment:
-        where.append("employment = ?")
-        params.append(employment)
-    group = f"{by}, " if by in ("section_id", "employment") else ""
+    if by == "section_id":
+        where += ["section_id <> ?", "employment = ?"] + (["section_id = ?"] if section_id else [])
+        params += [ALL_SECTIONS, employment] + ([section_id] if section_id else [])
+    elif by == "employment":
+        where += ["section_id = ?", "employment <> ?"] + (["employment = ?"] if employment != ALL_EMPLOYMENT else [])
+        params += [section, ALL_EMPLOYMENT] + ([employment] if employment != ALL_EMPLOYMENT else [])
+    else:
+        where += ["section_id = ?", "employment = ?"]
+        params += [section, employment]
+    split_column = by or "NULL"
     result = {}
-    for row in db.execute(
-        f"SELECT {group}subject, value, sum(n) FROM tallies WHERE {' AND '.join(where)}"
-        f" GROUP BY {group}subject, value", params,
-    ):
-        *split, subject, value, n = row
-        target = result.setdefault(split[0], {}) if split else result
+    for row in db.execute(f"SELECT {split_column}, subject, value, n FROM tallies WHERE {' AND '.join(where)}",
+                          params):
+        split, subject, value, n = row
+        target = result.setdefault(split, {}) if by else result
         target.setdefault(subject, {})[value] = n
     return result
 
@@ -175,27 +199,24 @@ def groups(db, campaign, *, by, section_id=None, employment=None):
     kwargs = {"section_id": section_id, "employment": employment, "by": by}
     people = staff_in_scope(db, **kwargs)
     responses = tally(db, cid, "response", **kwargs)
-    answers = tally(db, cid, "answer", **kwargs)
     visits_done = tally(db, cid, "visit", **kwargs)
-    checks = tally(db, cid, "check_x", **kwargs)
-    not_done_codes = not_done_answers(pinned_selfcheck(db, campaign))
     followup_counts = _followups_by(db, cid, by, section_id=section_id, employment=employment)
     keys = set(people) | set(responses) | set(visits_done)
     rows = []
     for key in keys:
-        item_counts = answers.get(key, {})
-        x = checks.get(key, {})
+        answered = responses.get(key, {}).get("", {})
+        visited = visits_done.get(key, {}).get("", {})
         rows.append({
             "key": key,
             "people": people.get(key, 0),
-            "answered": responses.get(key, {}).get("", {}).get("answered", 0),
-            "not_done_people": responses.get(key, {}).get("", {}).get("not_done", 0),
-            "answers": sum(sum(v.values()) for v in item_counts.values()),
-            "not_done": sum(n for v in item_counts.values() for code, n in v.items() if code in not_done_codes),
-            "visits": visits_done.get(key, {}).get("", {}).get("locked", 0),
-            "observed": sum(sum(n for cls, n in v.items() if cls != CLAIMS_DONE) for v in x.values()),
-            "claims_done": sum(v.get(CLAIMS_DONE, 0) for v in x.values()),
-            "over_reported": sum(v.get(crosscheck.OVER, 0) for v in x.values()),
+            "answered": answered.get("answered", 0),
+            "not_done_people": answered.get("not_done", 0),
+            "answers": answered.get("answers", 0),
+            "not_done": answered.get("not_done_answers", 0),
+            "visits": visited.get("locked", 0),
+            "observed": visited.get("observed", 0),
+            "claims_done": visited.get(CLAIMS_DONE, 0),
+            "over_reported": visited.get(crosscheck.OVER, 0),
             "findings": followup_counts.get(key, (0, 0))[0],
             "open_followups": followup_counts.get(key, (0, 0))[1],
         })
@@ -226,17 +247,18 @@ def summary(db, campaign, *, section_id=None, employment=None):
     """The headline figures of a campaign."""
     cid = campaign["id"]
     filters = {"section_id": section_id, "employment": employment}
-    checks = tally(db, cid, "check_x", **filters)
+    visited = tally(db, cid, "visit", **filters).get("", {})
     visited_sections = db.execute(
-        "SELECT count(DISTINCT section_id) FROM tallies WHERE campaign_id = ? AND measure = 'visit'", [cid]).fetchone()[0]
+        "SELECT count(*) FROM tallies WHERE campaign_id = ? AND measure = 'visit' AND value = 'locked'"
+        " AND section_id <> ? AND employment = ?", [cid, ALL_SECTIONS, ALL_EMPLOYMENT]).fetchone()[0]
     return {
         "staff_in_scope": staff_in_scope(db, **filters),
         "answered": tally(db, cid, "response", **filters).get("", {}).get("answered", 0),
-        "visits": tally(db, cid, "visit", **filters).get("", {}).get("locked", 0),
+        "visits": visited.get("locked", 0),
         "sections_visited": visited_sections,
         "sections_total": db.execute("SELECT count(*) FROM sections").fetchone()[0],
-        "claims_done": sum(v.get(CLAIMS_DONE, 0) for v in checks.values()),
-        "over_reported": sum(v.get(crosscheck.OVER, 0) for v in checks.values()),
+        "claims_done": visited.get(CLAIMS_DONE, 0),
+        "over_reported": visited.get(crosscheck.OVER, 0),
     }
 
 

@@ -301,13 +301,14 @@ def crosscheck_and_followups(db):
         ) WITHOUT ROWID;
         CREATE INDEX observations_staff ON observations(staff_id);
         -- Counts kept up to date at each import and lock, so the dashboard never scans 700,000 answers.
-        -- section and employment are those at the time (a campaign is a snapshot).
+        -- section and employment are those at the time (a campaign is a snapshot); section 0 and
+        -- employment '*' hold the totals over all sections / employment types.
         CREATE TABLE tallies (
             campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
             measure TEXT NOT NULL,
             subject TEXT NOT NULL,
             value TEXT NOT NULL,
-            section_id INTEGER NOT NULL REFERENCES sections(id),
+            section_id INTEGER NOT NULL,
             employment TEXT NOT NULL,
             n INTEGER NOT NULL,
             PRIMARY KEY (campaign_id, measure, subject, value, section_id, employment)

@@ -94,3 +94,18 @@ def test_council_report_pdf_has_no_names_and_hides_small_cells(client, login, ca
     assert "<5" in text and "結果報告" in text
     for personal in ("鈴木", "髙橋", "000101"):
         assert personal not in text
+
+
+def test_filters_read_the_same_numbers_as_counted_by_hand(db, campaign_data):
+    section = {code: db.execute("SELECT id FROM sections WHERE code = ?", [code]).fetchone()[0]
+               for code in ("0101", "0201")}
+    somu = aggregates.summary(db, campaign_data, section_id=section["0101"])
+    assert (somu["answered"], somu["visits"], somu["over_reported"]) == (1, 1, 1)
+    fiscal = aggregates.summary(db, campaign_data, employment="fiscal_year")
+    assert (fiscal["answered"], fiscal["visits"], fiscal["claims_done"]) == (1, 0, 0)
+    items = {r["item"].no: r for r in aggregates.item_table(db, campaign_data, section_id=section["0201"])}
+    assert {o.code: n for o, n in items[19]["counts"]} == {"3": 1}
+    both = aggregates.summary(db, campaign_data, section_id=section["0201"], employment="regular")
+    assert both["answered"] == 0
+    by_section = {r["key"]: r for r in aggregates.groups(db, campaign_data, by="section_id")}
+    assert by_section[section["0101"]]["answers"] == 28 and by_section[section["0201"]]["not_done"] == 1
