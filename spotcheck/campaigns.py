@@ -72,13 +72,20 @@ def get_campaign(db, *, campaign_id=None, code=None):
 
 def pinned_selfcheck(db, campaign):
     """The self-check sheet exactly as the campaign pinned it."""
-    return checklists.selfcheck_from_dict(_pinned_body(db, campaign["selfcheck_digest"]))
+    return _pinned(db, campaign["selfcheck_digest"], checklists.selfcheck_from_dict)
 
 
 def pinned_onsite(db, campaign):
     """The on-site checklist exactly as the campaign pinned it."""
-    return checklists.onsite_from_dict(_pinned_body(db, campaign["onsite_digest"]))
+    return _pinned(db, campaign["onsite_digest"], checklists.onsite_from_dict)
 
 
-def _pinned_body(db, digest):
-    return json.loads(db.execute("SELECT body FROM checklists WHERE digest = ?", [digest]).fetchone()[0])
+_PINNED = {}
+
+
+def _pinned(db, digest, from_dict):
+    # A digest names one exact content for ever, so the parsed checklist can be kept in memory.
+    if digest not in _PINNED:
+        body = db.execute("SELECT body FROM checklists WHERE digest = ?", [digest]).fetchone()[0]
+        _PINNED[digest] = from_dict(json.loads(body))
+    return _PINNED[digest]

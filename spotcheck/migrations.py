@@ -313,6 +313,8 @@ def crosscheck_and_followups(db):
             n INTEGER NOT NULL,
             PRIMARY KEY (campaign_id, measure, subject, value, section_id, employment)
         ) WITHOUT ROWID;
+        -- Pages read one slice (all sections, one section, one employment type) of a measure.
+        CREATE INDEX tallies_slice ON tallies(campaign_id, measure, section_id, employment);
         CREATE TABLE followups (
             id INTEGER PRIMARY KEY,
             visit_id INTEGER NOT NULL REFERENCES visits(id),
