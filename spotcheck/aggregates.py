@@ -40,7 +40,7 @@ def _add(db, campaign_id, counts, sign=1):
     counts = _rolled_up(counts)
     db.conn.executemany(
         "INSERT INTO tallies (campaign_id, measure, subject, value, section_id, employment, n)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, measure, subject, value, section_id, employment)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, measure, section_id, employment, subject, value)"
         " DO UPDATE SET n = n + excluded.n",
         [(campaign_id, *key, sign * n) for key, n in counts.items()],
     )

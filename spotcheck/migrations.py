@@ -311,10 +311,9 @@ def crosscheck_and_followups(db):
             section_id INTEGER NOT NULL,
             employment TEXT NOT NULL,
             n INTEGER NOT NULL,
-            PRIMARY KEY (campaign_id, measure, subject, value, section_id, employment)
+            -- Keyed slice first: a page reads one slice (all sections, a section, an employment type).
+            PRIMARY KEY (campaign_id, measure, section_id, employment, subject, value)
         ) WITHOUT ROWID;
-        -- Pages read one slice (all sections, one section, one employment type) of a measure.
-        CREATE INDEX tallies_slice ON tallies(campaign_id, measure, section_id, employment);
         CREATE TABLE followups (
             id INTEGER PRIMARY KEY,
             visit_id INTEGER NOT NULL REFERENCES visits(id),
