@@ -233,9 +233,11 @@ def _followups_by(db, campaign_id, by, *, section_id=None, employment=None):
         where.append("s.employment = ?")
         params.append(employment)
     column = "f.section_id" if by == "section_id" else "s.employment"
+    # The person's employment type is needed only to split or filter by it.
+    join = " JOIN staff s ON s.id = f.staff_id" if by == "employment" or employment else ""
     return {key: (total, still_open) for key, total, still_open in db.execute(
-        f"SELECT {column}, count(*), sum(f.state IN ('open', 'reported')) FROM followups f"
-        f" JOIN staff s ON s.id = f.staff_id WHERE {' AND '.join(where)} GROUP BY 1", params)}
+        f"SELECT {column}, count(*), sum(f.state IN ('open', 'reported')) FROM followups f{join}"
+        f" WHERE {' AND '.join(where)} GROUP BY 1", params)}
 
 
 def not_done_answers(sheet):

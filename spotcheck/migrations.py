@@ -345,6 +345,12 @@ def crosscheck_and_followups(db):
     )
 
 
+@migrations(name="0007_staff_scope_index")
+def staff_scope_index(db):
+    """Count the self-check population per section or employment type from the index alone."""
+    db.execute("CREATE INDEX staff_scope ON staff(section_id, employment, uses_pc, retired_at)")
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)
