@@ -87,7 +87,6 @@ def sample_report(sections=30, seed=20240202):
     """A ReportData simulated person by person; sections=30 is the test city, 300 is City-10x."""
     rng = random.Random(f"{seed}-{sections}")
     items, checks = _forms()
-    item_groups = {no: group for no, _topic, group, _label in items}
     section_rows = _sections(sections, rng)
 
     answers = defaultdict(Counter)  # item no → answer label → people
