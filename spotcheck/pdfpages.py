@@ -1,7 +1,8 @@
-"""Page furniture for ReportLab documents that print "page x / y": the total is known only at the end."""
+"""ReportLab pieces both PDFs share: "page x / y" furniture and paragraphs that wrap once per width."""
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
 
 FOOTER_Y = 11 * mm
 
@@ -37,3 +38,16 @@ def numbered_canvas(furniture):
 def footer_rule(canvas, left, right):
     """The thin line above the footer text."""
     canvas.line(left, FOOTER_Y + 4 * mm, right, FOOTER_Y + 4 * mm)
+
+
+class CachedParagraph(Paragraph):
+    """A Paragraph that keeps its last line breaking: tables wrap every cell again to draw it."""
+
+    _wrapped = None
+
+    def wrap(self, available_width, available_height):
+        # Line breaking depends on the width alone, and Japanese breaking is the costliest step of
+        # a sheet. Paragraph.split may drop blPara, which forces a new wrap.
+        if self._wrapped is None or self._wrapped[0] != available_width or "blPara" not in self.__dict__:
+            self._wrapped = (available_width, super().wrap(available_width, available_height))
+        return self._wrapped[1]

@@ -23,7 +23,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDoc
 
 from spotcheck import disclosure
 from spotcheck.charts import SECRET, SMALL, bars_drawing, bounded_rate_text, protect_table
-from spotcheck.pdfpages import FOOTER_Y, footer_rule, numbered_canvas
+from spotcheck.pdfpages import FOOTER_Y, CachedParagraph, footer_rule, numbered_canvas
 from spotcheck.wareki import format_date, format_fiscal_year
 
 COUNCIL = "情報公開・個人情報保護運営審議会"
@@ -193,17 +193,6 @@ def _fill(label, i, known=None):
     return SPARE_FILLS[i % len(SPARE_FILLS)]
 
 
-class _Para(Paragraph):
-    """A Paragraph that keeps its line breaking for a given width (tables wrap each cell twice)."""
-
-    _wrapped = None
-
-    def wrap(self, available_width, available_height):
-        if self._wrapped is None or self._wrapped[0] != available_width or "blPara" not in self.__dict__:
-            self._wrapped = (available_width, super().wrap(available_width, available_height))
-        return self._wrapped[1]
-
-
 class _Kit:
     """Paragraph styles: Mincho for prose, Gothic for headings, labels and figures."""
 
@@ -238,12 +227,12 @@ class _Kit:
         """Plain text (no markup) as a paragraph; cloning a parsed fragment skips the markup parser."""
         text = " ".join(str(text or "").split())
         if not text:
-            return _Para("", self.styles[style])
-        return _Para(text, self.styles[style], frags=[self._fragments[style].clone(text=text)])
+            return CachedParagraph("", self.styles[style])
+        return CachedParagraph(text, self.styles[style], frags=[self._fragments[style].clone(text=text)])
 
     def markup(self, xml, style):
         """ReportLab markup (the caller escapes any data in it)."""
-        return _Para(xml, self.styles[style])
+        return CachedParagraph(xml, self.styles[style])
 
 
 _kits = {}

@@ -27,7 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from spotcheck.pdfpages import FOOTER_Y, footer_rule, numbered_canvas
+from spotcheck.pdfpages import FOOTER_Y, CachedParagraph, footer_rule, numbered_canvas
 from spotcheck.wareki import format_date, format_datetime, format_fiscal_year
 
 SHEET_TITLE = "情報セキュリティ実地監査 結果票"
@@ -177,19 +177,6 @@ def _render(data, kit, split_rows):
 # ---------------------------------------------------------------- text
 
 
-class _Para(Paragraph):
-    """A Paragraph that keeps its last line breaking: tables wrap every cell again to draw it."""
-
-    _wrapped = None
-
-    def wrap(self, available_width, available_height):
-        # Line breaking depends on the width alone, and Japanese breaking is the costliest
-        # step of the whole sheet. Paragraph.split may drop blPara, which forces a new wrap.
-        if self._wrapped is None or self._wrapped[0] != available_width or "blPara" not in self.__dict__:
-            self._wrapped = (available_width, super().wrap(available_width, available_height))
-        return self._wrapped[1]
-
-
 class _Kit:
     """The sheet's paragraph styles for one pair of fonts: Mincho for what was written, Gothic for the form."""
 
@@ -226,15 +213,15 @@ class _Kit:
         """A paragraph of plain user text (no markup), its line breaks kept."""
         text = text or ""
         if "\n" in text:
-            return _Para(escape(text).replace("\n", "<br/>"), self.styles[style])
+            return CachedParagraph(escape(text).replace("\n", "<br/>"), self.styles[style])
         text = " ".join(text.split())
         if not text:
-            return _Para("", self.styles[style])
-        return _Para(text, self.styles[style], frags=[self._fragments[style].clone(text=text)])
+            return CachedParagraph("", self.styles[style])
+        return CachedParagraph(text, self.styles[style], frags=[self._fragments[style].clone(text=text)])
 
     def markup(self, xml, style):
         """A paragraph of ReportLab markup (the caller escapes user text)."""
-        return _Para(xml, self.styles[style])
+        return CachedParagraph(xml, self.styles[style])
 
 
 _kits = {}
