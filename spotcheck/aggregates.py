@@ -142,18 +142,21 @@ def tally(db, campaign_id, measure, *, section_id=None, employment=None, by=None
     return result
 
 
-def staff_in_scope(db, *, section_id=None, employment=None, by=None):
-    """Active PC users (who fill the self-check), in total or split by section/employment."""
-    where, params = ["retired_at IS NULL", "uses_pc = 1"], []
-    if section_id:
-        where.append("section_id = ?")
-        params.append(section_id)
-    if employment:
-        where.append("employment = ?")
-        params.append(employment)
-    if by in ("section_id", "employment"):
-        return dict(db.execute(f"SELECT {by}, count(*) FROM staff WHERE {' AND '.join(where)} GROUP BY {by}", params))
-    return db.execute(f"SELECT count(*) FROM staff WHERE {' AND '.join(where)}", params).fetchone()[0]
+def population(db):
+    """Active PC users (who fill the self-check) per (section, employment type): one index-only scan."""
+    return {(section, employment): n for section, employment, n in db.execute(
+        "SELECT section_id, employment, count(*) FROM staff INDEXED BY staff_scope"
+        " WHERE uses_pc = 1 AND retired_at IS NULL GROUP BY section_id, employment")}
+
+
+def staff_in_scope(db, *, section_id=None, employment=None, by=None, pop=None):
+    """Active PC users, in total or split by section/employment; `pop` reuses a population() already read."""
+    counts = Counter()
+    for (section, kind), n in (pop if pop is not None else population(db)).items():
+        if (section_id and section != section_id) or (employment and kind != employment):
+            continue
+        counts[section if by == "section_id" else kind if by == "employment" else None] += n
+    return dict(counts) if by in ("section_id", "employment") else counts[None]
 
 
 def item_table(db, campaign, *, section_id=None, employment=None):
@@ -193,11 +196,11 @@ def check_table(db, campaign, checklist, *, section_id=None, employment=None):
     return rows
 
 
-def groups(db, campaign, *, by, section_id=None, employment=None):
+def groups(db, campaign, *, by, section_id=None, employment=None, pop=None):
     """Per section or per employment type: people, answers, ③ count, visits, cross-check and follow-ups."""
     cid = campaign["id"]
     kwargs = {"section_id": section_id, "employment": employment, "by": by}
-    people = staff_in_scope(db, **kwargs)
+    people = staff_in_scope(db, **kwargs, pop=pop)
     responses = tally(db, cid, "response", **kwargs)
     visits_done = tally(db, cid, "visit", **kwargs)
     followup_counts = _followups_by(db, cid, by, section_id=section_id, employment=employment)
@@ -245,7 +248,7 @@ def not_done_answers(sheet):
     return {a.code for a in sheet.answers if a.reported in ("not_done", "unknown_rule")}
 
 
-def summary(db, campaign, *, section_id=None, employment=None):
+def summary(db, campaign, *, section_id=None, employment=None, pop=None):
     """The headline figures of a campaign."""
     cid = campaign["id"]
     filters = {"section_id": section_id, "employment": employment}
@@ -254,7 +257,7 @@ def summary(db, campaign, *, section_id=None, employment=None):
         "SELECT count(*) FROM tallies WHERE campaign_id = ? AND measure = 'visit' AND value = 'locked'"
         " AND section_id <> ? AND employment = ?", [cid, ALL_SECTIONS, ALL_EMPLOYMENT]).fetchone()[0]
     return {
-        "staff_in_scope": staff_in_scope(db, **filters),
+        "staff_in_scope": staff_in_scope(db, **filters, pop=pop),
         "answered": tally(db, cid, "response", **filters).get("", {}).get("answered", 0),
         "visits": visited.get("locked", 0),
         "sections_visited": visited_sections,
@@ -277,12 +280,14 @@ def dashboard(db, campaign, *, section_id=None, employment=None):
     """Everything the campaign dashboard shows, for the whole city or one section / employment type."""
     filters = {"section_id": section_id, "employment": employment}
     order = list(roster.EMPLOYMENT)
+    pop = population(db)  # read once for the summary and both splits
     return {
-        "summary": summary(db, campaign, **filters),
+        "summary": summary(db, campaign, **filters, pop=pop),
         "items": item_table(db, campaign, **filters),
         "checks": check_table(db, campaign, pinned_onsite(db, campaign), **filters),
-        "by_employment": sorted(groups(db, campaign, by="employment", **filters), key=lambda g: order.index(g["key"])),
-        "by_section": groups(db, campaign, by="section_id", **filters),
+        "by_employment": sorted(groups(db, campaign, by="employment", **filters, pop=pop),
+                                key=lambda g: order.index(g["key"])),
+        "by_section": groups(db, campaign, by="section_id", **filters, pop=pop),
         "sections": {s["id"]: s["name"] for s in roster.section_choices(db)},
         "progress": visit_progress(db, campaign["id"]),
         "followup_counts": followups.counts(db, campaign_id=campaign["id"], section_id=section_id),
