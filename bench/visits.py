@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.visits                          # City-10x + 5,000 locked visits (a few minutes)
     .venv/bin/python -m bench.visits --staff 2000 --visits 300 --runs 5   # quick run
+    .venv/bin/python -m bench.visits --keep                   # …and keep the instance (its path is printed)
+    .venv/bin/python -m bench.visits --reuse /tmp/spotcheck-visits-…/instance   # only re-time a kept instance
 
 City-10x (300 sections, 20,000 staff, 700,000 self-check answers) is imported into a fresh temporary
 instance through the real import path (bench.run.new_instance + imports.plan/apply), with campaign R6
@@ -46,7 +48,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from bench import city as city10x
-from bench.run import median_ms, new_instance, pad, run_import, timed
+from bench.run import TEST_CONFIG, median_ms, new_instance, pad, run_import, timed
 
 OUT = Path(__file__).resolve().parent / "out" / "visits.json"
 SEED = "spotcheck-visits-5000"
@@ -138,6 +140,32 @@ def plan_results(checklist, person, rng):
         remark = rng.choice(REMARKS[result]) if result != "ok" else ""
         planned.append((check.code, result, remark))
     return planned
+
+
+def reuse_instance(folder, rng):
+    """A kept instance (--keep) for re-timing only: migrated to today's schema, a new admin, campaign R6."""
+    from spotcheck import auth, campaigns, create_app, migrations
+    from spotcheck.db import connect
+    from spotcheck.visits import visited_staff
+
+    os.environ["SPOTCHECK_INSTANCE"] = str(folder)  # create_app reads it
+    app = create_app(test_config=TEST_CONFIG)
+    db = connect(app.config["DATABASE"])
+    migrations.apply(db)
+    username, password = f"bench-admin-{secrets.token_hex(3)}", secrets.token_urlsafe(16)
+    admin_id = auth.create_user(db, username, password, "admin")
+    campaign = campaigns.get_campaign(db, code="R6")
+    visited = visited_staff(db, campaign["id"])
+    spare = [p for p in choose_people(db, 200, rng) if p["id"] not in visited]
+    city = {
+        "reused": str(folder),
+        "sections": db.execute("SELECT count(*) FROM sections").fetchone()[0],
+        "staff": db.execute("SELECT count(*) FROM staff").fetchone()[0],
+        "answers_stored": db.execute(
+            "SELECT count(*) FROM selfcheck_answers a JOIN selfcheck_responses r ON r.id = a.response_id"
+            " WHERE r.campaign_id = ?", [campaign["id"]]).fetchone()[0],
+    }
+    return app, db, (admin_id, password, username), campaign, spare, city
 
 
 # ----------------------------------------------------------------------------- making visits
@@ -382,10 +410,10 @@ def timings(args, app, db, admin, campaign, spare, rng):
     from spotcheck import aggregates, council, report, visits
     from spotcheck.campaigns import pinned_onsite
 
-    admin_id, password = admin
+    admin_id, password, username = (*admin, "bench-admin")[:3]
     cid = campaign["id"]
     client = app.test_client()
-    login = client.post("/login", data={"username": "bench-admin", "password": password})
+    login = client.post("/login", data={"username": username, "password": password})
     assert login.status_code == 302, login.status_code
     runs = args.runs
     out = {"runs": runs, "pdf_runs": args.pdf_runs}
@@ -510,10 +538,16 @@ def benchmark(args, workdir):
     load_before = os.getloadavg()
     rng = random.Random(SEED)
     t0 = time.perf_counter()
-    app, db, admin, campaign, auditors, city = build_instance(args, workdir / "instance")
-    city["build_s"] = time.perf_counter() - t0
-    due_days = app.config["FOLLOWUP_DAYS"]
-    how, spare = make_visits(args, db, campaign, auditors, due_days, rng)
+    if args.reuse:
+        from spotcheck import integrity
+
+        app, db, admin, campaign, spare, city = reuse_instance(args.reuse, rng)
+        how = {"reused": str(args.reuse), "consistency": consistency(db, campaign, integrity)}
+    else:
+        app, db, admin, campaign, auditors, city = build_instance(args, workdir / "instance")
+        city["build_s"] = time.perf_counter() - t0
+        due_days = app.config["FOLLOWUP_DAYS"]
+        how, spare = make_visits(args, db, campaign, auditors, due_days, rng)
     measured = timings(args, app, db, admin, campaign, spare, rng)
     db.close()
     result = {
@@ -550,15 +584,7 @@ def verdicts(r):
 
 
 def print_table(r):
-    m, c, how, t, targets = r["machine"], r["city"], r["visits_made"], r["timings"], r["targets_ms"]
-    ok = r["verdicts"]
-
-    def mark(v):
-        return "OK" if v else "未達 / MISSED"
-
-    def ms(stats):
-        return f"{stats['median']:8.1f} ms (min {stats['min']:.1f}, max {stats['max']:.1f})"
-
+    m, c, how = r["machine"], r["city"], r["visits_made"]
     load = lambda xs: " ".join(f"{x:.2f}" for x in xs)  # noqa: E731
     facts = how["consistency"]
     print(f"Visits benchmark: 所属 {c['sections']:,} / 職員 {c['staff']:,} / 回答 {c['answers_stored']:,} / "
@@ -566,6 +592,11 @@ def print_table(r):
           f"{facts['results_per_visit']:.1f}/visit) / 指摘 {facts['followups']:,}")
     print(f"  {m['platform']}, {m['cpus']} CPU, Python {m['python']}, SQLite {m['sqlite']}")
     print(f"  load average before {load(m['load_average_before'])}, after {load(m['load_average_after'])}")
+    if "reused" in how:
+        print(f"\n既存のインスタンスを再計測 / re-timed a kept instance: {how['reused']}"
+              f"  (consistency {'OK' if facts['ok'] else 'MISMATCH'})")
+        print_timings(r)
+        return
     probe = how["real_probe"]
     print(f"\n訪問の作成 / how the visits were made (city import {sum(c['import_s'].values()):.1f} s):")
     print(f"  real path (start + {probe['median_saves']:.0f} save_change + 2 issuance.sign), first {probe['visits']}: "
@@ -584,6 +615,18 @@ def print_table(r):
           f" the locking signature alone {how['real_after_close_profile']['locking_sign_ms']:.0f} ms")
     print(f"  consistency (sheets = locked = tallied visits, tallied results = observed checks, follow-ups = "
           f"不適合+重大, chain): {'OK' if facts['ok'] else 'MISMATCH'}  {facts['chain_message']}")
+    print_timings(r)
+
+
+def print_timings(r):
+    t, targets, ok = r["timings"], r["targets_ms"], r["verdicts"]
+
+    def mark(v):
+        return "OK" if v else "未達 / MISSED"
+
+    def ms(stats):
+        return f"{stats['median']:8.1f} ms (min {stats['min']:.1f}, max {stats['max']:.1f})"
+
     w = 52
     print(f"\n計測 / timings, median of {t['runs']} (council PDF: {t['pdf_runs']})")
     s = t["save"]
@@ -619,6 +662,8 @@ def main(argv=None):
     parser.add_argument("--mode", choices=("auto", "real", "bulk"), default="auto", help="how to make the rest")
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the JSON results")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance (its path is printed)")
+    parser.add_argument("--reuse", type=Path, metavar="INSTANCE",
+                        help="skip building: only re-time an instance kept with --keep (it gains an admin and an open visit)")
     args = parser.parse_args(argv)
     if args.visits <= 2 * args.real_probe + 1:
         parser.error("--visits must be larger than 2 × --real-probe + 1")
@@ -627,7 +672,7 @@ def main(argv=None):
     try:
         results = benchmark(args, workdir)
     finally:
-        if args.keep:
+        if args.keep and not args.reuse:
             print(f"instance kept: {workdir / 'instance'}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
