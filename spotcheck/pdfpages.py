@@ -1,9 +1,19 @@
 """ReportLab pieces both PDFs share: "page x / y" furniture and paragraphs that wrap once per width."""
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
+# The house style both documents share: A4, the same side margins, grey labels and black rules.
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_X = 18 * mm
+MARGIN_TOP = 16 * mm
+WIDTH = PAGE_WIDTH - 2 * MARGIN_X  # 174 mm
+LABEL_FILL = colors.HexColor("#E6E6E6")
+RULE = colors.black
+THIN = 0.5
+THICK = 1.2
 FOOTER_Y = 11 * mm
 
 

@@ -23,7 +23,8 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDoc
 
 from spotcheck import disclosure
 from spotcheck.charts import SECRET, SMALL, bars_drawing, bounded_rate_text, protect_table
-from spotcheck.pdfpages import FOOTER_Y, CachedParagraph, footer_rule, numbered_canvas
+from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE_WIDTH, RULE, THICK,
+                                 THIN, WIDTH, CachedParagraph, footer_rule, numbered_canvas)
 from spotcheck.wareki import format_date, format_fiscal_year
 
 COUNCIL = "情報公開・個人情報保護運営審議会"
@@ -147,18 +148,10 @@ def default_title(fiscal_year):
 
 # ---------------------------------------------------------------- page and styles
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN_X = 18 * mm
-MARGIN_TOP = 16 * mm
 MARGIN_BOTTOM = 20 * mm
-WIDTH = PAGE_WIDTH - 2 * MARGIN_X  # 174 mm
 
-LABEL_FILL = colors.HexColor("#E6E6E6")
 GROUP_FILL = colors.HexColor("#F2F2F2")
 TOTAL_FILL = colors.HexColor("#F7F3E3")
-RULE = colors.black
-THIN = 0.5
-THICK = 1.2
 
 # Answer and result colours, chosen to stay apart when printed in grey.
 ANSWER_FILLS = (

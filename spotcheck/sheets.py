@@ -27,7 +27,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from spotcheck.pdfpages import FOOTER_Y, CachedParagraph, footer_rule, numbered_canvas
+from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH, RULE, THICK,
+                                 THIN, WIDTH, CachedParagraph, footer_rule, numbered_canvas)
 from spotcheck.wareki import format_date, format_datetime, format_fiscal_year
 
 SHEET_TITLE = "情報セキュリティ実地監査 結果票"
@@ -120,18 +121,10 @@ class SheetData:
     digest: str
 
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN_X = 18 * mm
-MARGIN_TOP = 16 * mm
 MARGIN_BOTTOM = 18 * mm
-WIDTH = PAGE_WIDTH - 2 * MARGIN_X  # 174 mm
 
-LABEL_FILL = colors.HexColor("#E6E6E6")
 HEADING_FILL = colors.HexColor("#D4D4D4")
 DISCREPANCY_FILL = colors.HexColor("#FCE4D6")
-RULE = colors.black
-THIN = 0.5
-THICK = 1.2
 
 SEVERE = "重大"
 CATEGORIES = ("不適合", SEVERE)
