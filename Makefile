@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 
-RUN_DEBS  := fonts-ipaexfont
-TEST_DEBS := fonts-ipaexfont chromium poppler-utils
+# ensure-debs skips Recommends, so everything used is named: the tests' list is SUITE_DEBS in tests/system.py
+# (poppler-data holds the CID maps pdftotext needs for PDFs in the non-embedded fallback fonts).
+RUN_DEBS  := fonts-ipaexfont tzdata
+TEST_DEBS := fonts-ipaexfont tzdata chromium poppler-utils poppler-data
 
 .PHONY: run test serve bench check-forms clean debs-run debs-test
 
@@ -32,8 +34,9 @@ debs-run:
 debs-test:
 	@./scripts/ensure-debs $(TEST_DEBS)
 
+# Debian ships the venv module without ensurepip (that is python3-venv), so `venv --help` proves nothing.
 $(BIN)/.runtime: requirements.txt
-	@$(PYTHON) -m venv --help >/dev/null 2>&1 || ./scripts/ensure-debs python3-venv
+	@$(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || ./scripts/ensure-debs python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
