@@ -29,6 +29,7 @@ from pypdf import PdfReader
 
 from spotcheck import fonts as sheet_fonts
 from spotcheck import sheets
+from spotcheck.integrity import ChainLink
 from spotcheck.sheets import CheckRow, Finding, Photo, SelfReport, SheetData, Signature
 
 TARGET_MS = 150.0
@@ -175,7 +176,8 @@ def sample_sheet(folder, **changes):
         person_name="入間 太郎",
         staff_no="012345",
         employment="会計年度任用職員",
-        auditors=("情報 政子", "総務 一郎"),
+        auditors=("情報 政子", "総務 一郎（共同）"),
+        selection="抽選（抽選記録 No.12）",
         started_at=datetime(2024, 2, 2, 9, 30),
         finished_at=datetime(2024, 2, 2, 10, 5),
         overall_comment=(
@@ -190,6 +192,7 @@ def sample_sheet(folder, **changes):
         signatures=signatures,
         verify_url="https://spotcheck.city.iruma.example.lg.jp/verify/SC-2024-0012?d=3f9a0c5be1d2477aa6c3f0b18e9d2c41",
         digest="3f9a0c5be1d2477aa6c3f0b18e9d2c41e6a7b9d05c3f1e2a4b6c8d0e1f2a3b4c",
+        chain=ChainLink(12, "8c1f" + "0" * 60, "77ab" + "1" * 60, "2024-02-02T10:05:00+09:00"),
     )
     return replace(data, **changes)
 

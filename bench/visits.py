@@ -187,7 +187,8 @@ def real_visit(db, campaign, person, auditor_id, planned, due_days, signature, c
     from spotcheck import issuance, visits
 
     start = time.perf_counter()
-    visit_id = visits.start_visit(db, campaign_id=campaign["id"], staff_id=person["id"], auditor_id=auditor_id)
+    visit_id = visits.start_visit(db, campaign_id=campaign["id"], staff_id=person["id"], auditor_id=auditor_id,
+                                  reason="ベンチマーク")
     saves = 0
     for code, result, remark in planned:
         for field, value in (("result", result), ("remark", remark)):
@@ -330,10 +331,13 @@ def profile_close(db, campaign, person, auditor_id, checklist, due_days, data_ur
     from spotcheck import issuance, visits
 
     planned = plan_results(checklist, person, rng)
-    visit_id = visits.start_visit(db, campaign_id=campaign["id"], staff_id=person["id"], auditor_id=auditor_id)
-    for code, result, _remark in planned:
-        visits.save_change(db, visit_id, auditor_id, key=secrets.token_hex(16), field="result", value=result,
-                           changed_at=clock(), check_code=code)
+    visit_id = visits.start_visit(db, campaign_id=campaign["id"], staff_id=person["id"], auditor_id=auditor_id,
+                                  reason="ベンチマーク")
+    for code, result, remark in planned:
+        for field, value in (("result", result), ("remark", remark)):
+            if value:
+                visits.save_change(db, visit_id, auditor_id, key=secrets.token_hex(16), field=field, value=value,
+                                   changed_at=clock(), check_code=code)
     issuance.sign(db, visit_id, auditor_id, due_days=due_days, role="auditor", name="監査 太郎", data_url=data_url)
     profiler = cProfile.Profile()
     start = time.perf_counter()
@@ -407,7 +411,7 @@ def consistency(db, campaign, integrity):
 
 def timings(args, app, db, admin, campaign, spare, rng):
     """HTTP and domain timings on the finished instance."""
-    from spotcheck import aggregates, council, report, visits
+    from spotcheck import aggregates, council, record, report, visits
     from spotcheck.campaigns import pinned_onsite
 
     admin_id, password, username = (*admin, "bench-admin")[:3]
@@ -420,10 +424,10 @@ def timings(args, app, db, admin, campaign, spare, rng):
 
     # Saving a result on an open visit (started through the real code, by the admin).
     person = spare[0]
-    open_id = visits.start_visit(db, campaign_id=cid, staff_id=person["id"], auditor_id=admin_id)
+    open_id = visits.start_visit(db, campaign_id=cid, staff_id=person["id"], auditor_id=admin_id,
+                                 reason="ベンチマーク")
     checklist = pinned_onsite(db, campaign)
-    _, checks = visits.applicable_checks(db, visits.get_visit(db, open_id))
-    check_code = checks[0].code
+    check_code = record.load(db, open_id).steps[0].check.code
     clock, flip = Clock(), [0]
 
     def body():

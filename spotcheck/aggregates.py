@@ -72,38 +72,36 @@ def recount_answers(db, campaign_id, answers_by_staff, not_done_codes):
     _add(db, campaign_id, counts)
 
 
-def observations(walk_steps, visit):
-    """The cross-check rows of a locked visit: one per (check, linked item), item 0 when none."""
+def observations(signed):
+    """The cross-check rows of a locked visit (a record.VisitRecord): one per (check, linked item), item 0 when none."""
     rows = []
-    for step in walk_steps:
-        result = step["result"]
-        linked = step["reports"] or [(None, None, None)]
-        for item, option, _ in linked:
-            reported = option.reported if option else None
+    for step in signed.steps:
+        for report in step.reports or (None,):
+            reported = report.option.reported if report and report.option else None
             rows.append({
-                "visit_id": visit["id"], "campaign_id": visit["campaign_id"], "section_id": visit["section_id"],
-                "staff_id": visit["staff_id"], "employment": visit["employment"], "check_code": step["check"].code,
-                "result": result, "item_no": item.no if item else 0, "reported": reported,
-                "class": crosscheck.classify(reported, result) if item else None,
+                "visit_id": signed.id, "campaign_id": signed.campaign_id, "section_id": signed.section_id,
+                "staff_id": signed.staff_id, "employment": signed.subject.employment, "check_code": step.check.code,
+                "result": step.result, "item_no": report.item.no if report else 0, "reported": reported,
+                "class": crosscheck.classify(reported, step.result) if report else None,
             })
     return rows
 
 
-def record_visit(db, visit, walk_steps, sign=1):
+def record_visit(db, signed, sign=1):
     """Store a locked visit's observations and add them to the tallies (sign=-1 takes a superseded one out)."""
-    rows = observations(walk_steps, visit)
+    rows = observations(signed)
     if sign > 0:
         db["observations"].insert_all(rows)
     else:
-        db.execute("UPDATE observations SET current = 0 WHERE visit_id = ?", [visit["id"]])
-    where = (visit["section_id"], visit["employment"])
+        db.execute("UPDATE observations SET current = 0 WHERE visit_id = ?", [signed.id])
+    where = (signed.section_id, signed.subject.employment)
     counts = Counter({("visit", "", "locked", *where): 1})
-    for step in walk_steps:
-        code = step["check"].code
-        counts[("result", code, step["result"], *where)] += 1
-        claims = [option.reported for _, option, _ in step["reports"] if option]
+    for step in signed.steps:
+        code = step.check.code
+        counts[("result", code, step.result, *where)] += 1
+        claims = [r.option.reported for r in step.reports if r.option]
         best = max(claims, key=lambda r: CONFIDENCE.get(r, 0), default=None)
-        check_class = crosscheck.classify(best, step["result"]) if step["reports"] else None
+        check_class = crosscheck.classify(best, step.result) if step.reports else None
         if check_class:
             counts[("check_x", code, check_class, *where)] += 1
             counts[("visit", "", "observed", *where)] += 1
@@ -116,7 +114,7 @@ def record_visit(db, visit, walk_steps, sign=1):
             counts[("item_x", str(row["item_no"]), row["class"], *where)] += 1
             if row["reported"] == "done":
                 counts[("item_x", str(row["item_no"]), CLAIMS_DONE, *where)] += 1
-    _add(db, visit["campaign_id"], counts, sign)
+    _add(db, signed.campaign_id, counts, sign)
 
 
 def tally(db, campaign_id, measure, *, section_id=None, employment=None, by=None):

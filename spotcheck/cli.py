@@ -1,5 +1,6 @@
 """Flask commands for admins: set up, accounts, campaigns, imports, demo data, serving."""
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from flask.cli import with_appcontext
 from . import auth, campaigns, checklists, draw, imports, integrity, issuance, loaded_forms, migrations, printing
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
+from .wareki import format_datetime
 
 STATE_MESSAGES = {
     "valid": "有効です（発行時の内容のまま、最新の版です）。",
@@ -176,12 +178,30 @@ def verify_sheet_command(file):
 
 @click.command("verify-chain")
 @with_appcontext
-def verify_chain_command():
-    """結果票の検証ログ（ハッシュチェーン）全体を検査し、最初の切れ目を示します。"""
-    ok, message = integrity.verify_chain(get_db())
-    if not ok:
-        fail(message)
+@click.option("--head", help="以前に控えた検証ログのハッシュ（chain-head の出力や結果票・報告書の印字）")
+def verify_chain_command(head):
+    """検証ログ全体と、確定したすべての記録を再計算して検査し、書き換えや欠落を示します。"""
+    db = get_db()
+    ok, message = integrity.verify_chain(db, head)
+    problems = [] if ok else [message]
+    problems += issuance.verify_records(db, printing.photo_checker(Path(current_app.instance_path) / "photos"))
+    if problems:
+        fail(problems + ["検証に失敗しました。"])
+    sheets = db.execute("SELECT count(*) FROM sheets").fetchone()[0]
     click.echo(message)
+    click.echo(f"結果票 {sheets} 件の記録を再計算し、すべて署名時の内容と一致しました。")
+
+
+@click.command("chain-head")
+@with_appcontext
+def chain_head_command():
+    """検証ログの最新のハッシュを表示します（控えておくと、後で欠落がないことを証明できます）。"""
+    link = integrity.head(get_db())
+    if link is None:
+        fail("検証ログはまだ空です（結果票が発行されていません）。")
+    click.echo(f"検証ログ 第{link.number}号（{format_datetime(datetime.fromisoformat(link.created_at))}）")
+    click.echo(link.entry_hash)
+    click.echo(f"控えた値で確かめるには: flask --app app verify-chain --head {link.short}")
 
 
 @click.command("serve")
@@ -210,6 +230,7 @@ COMMANDS = (
     verify_draw_command,
     verify_sheet_command,
     verify_chain_command,
+    chain_head_command,
     serve_command,
 )
 

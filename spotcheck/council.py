@@ -1,5 +1,5 @@
 """The council report's data: campaign aggregates (never names), compared with the previous campaign."""
-from . import aggregates, disclosure, followups, report, roster
+from . import aggregates, disclosure, followups, integrity, report, roster, visits
 from .campaigns import list_campaigns, pinned_onsite, pinned_selfcheck
 from .clock import now
 from .wareki import format_fiscal_year
@@ -58,6 +58,8 @@ def report_data(db, campaign):
         followups=report.FollowupStat(states["open"], states["reported"], states["closed"], states["withdrawn"],
                                       states["overdue"]),
         notes=(),
+        drawn_visits=visits.drawn_count(db, campaign["id"]),
+        chain_head=f"第{head.number}号 {head.entry_hash}" if (head := integrity.head(db)) else "",
     )
 
 

@@ -359,7 +359,7 @@ def load(db, checklists, instance_path):
     head = users["kacho_somu"][0]
     reporters = {None: admin_id, auth.get_user(db, head).section_id: head}
     lines += demo_visits.load_visits(db, campaign, [users["auditor1"][0], users["auditor2"][0]], reporters,
-                                     config.defaults()["FOLLOWUP_DAYS"])
+                                     config.defaults()["FOLLOWUP_DAYS"], config.defaults()["DRAW_WEIGHTS"])
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
         lines.append("すべて変更なし: 前回読み込んだデモデータと同じ内容です。")
 

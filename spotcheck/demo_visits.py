@@ -6,7 +6,7 @@ import random
 
 from PIL import Image, ImageDraw
 
-from . import auth, followups, issuance, visits
+from . import auth, draw, followups, issuance, record, visits
 from .crosscheck import FAILED
 
 SEED = "spotcheck-demo-visits"
@@ -15,33 +15,42 @@ REPORTS = ("研修資料で周知し、机上の状況を確認しました。",
            "未登録の媒体を回収し、書込み禁止の設定を確認しました。")
 
 
-def load_visits(db, campaign, auditor_ids, reporters, due_days, count=40):
-    """Add `count` locked visits to a campaign that has none yet; returns lines to print."""
+def load_visits(db, campaign, auditor_ids, reporters, due_days, weights, count=40):
+    """Add `count` locked visits, each person chosen by a recorded draw, to a campaign that has none yet."""
     if db.execute("SELECT 1 FROM visits WHERE campaign_id = ?", [campaign["id"]]).fetchone():
         return ["デモの実地監査は作成済みです。"]
     rng = random.Random(SEED)
-    people = [row[0] for row in db.execute(
-        "SELECT id FROM staff WHERE retired_at IS NULL AND uses_pc = 1 ORDER BY staff_no")]
-    for number, staff_id in enumerate(rng.sample(people, count)):
+    sections = [row[0] for row in db.execute(
+        "SELECT DISTINCT section_id FROM staff WHERE retired_at IS NULL AND uses_pc = 1 ORDER BY section_id")]
+    for number in range(count):
         auditor = auditor_ids[number % len(auditor_ids)]
-        visit_id = visits.start_visit(db, campaign_id=campaign["id"], staff_id=staff_id, auditor_id=auditor)
-        _record_results(db, rng, visits.get_visit(db, visit_id), auditor)
+        section_id = rng.choice(sections)
+        options = {"exclude_visited": True, "pc_only": True}
+        pool = draw.staff_pool(db, campaign["id"], section_id, weights, **options)
+        draw_id, staff_id = draw.record_draw(db, campaign_id=campaign["id"], kind="staff", section_id=section_id,
+                                             pool=pool, options=dict(options, weights=weights), user_id=auditor)
+        visit_id = visits.start_visit(db, campaign_id=campaign["id"], staff_id=staff_id, auditor_id=auditor,
+                                      draw_id=draw_id)
+        if number % 4 == 0:  # the seed's joint audits: 情報政策課 and 総務課 together
+            visits.add_co_auditor(db, visit_id, auditor, auditor_ids[(number + 1) % len(auditor_ids)])
+        _record_results(db, rng, visit_id, auditor)
         _sign(db, rng, visit_id, auditor, due_days)
     _follow_up(db, rng, campaign, auditor_ids[0], reporters)
     opened = followups.counts(db, campaign_id=campaign["id"])
     return [f"デモの実地監査 {count} 件（署名済み）と指摘 {sum(opened[s] for s in followups.STATES)} 件を作成しました。"]
 
 
-def _record_results(db, rng, visit, auditor):
-    _checklist, steps = visits.walk(db, visit)
-    for step in steps:
+def _record_results(db, rng, visit_id, auditor):
+    for step in record.load(db, visit_id).steps:
         weights = dict(RESULT_WEIGHTS)
-        if any(option and option.reported == "not_done" for _, option, _ in step["reports"]):
+        if any(r.option and r.option.reported == "not_done" for r in step.reports):
             weights.update(nonconformity=30, major=5)  # people who admit gaps tend to have them
         result = rng.choices(list(weights), weights=list(weights.values()))[0]
-        _save(db, visit["id"], auditor, "result", result, step["check"].code)
-        if result in FAILED and step["check"].quick_remarks:
-            _save(db, visit["id"], auditor, "remark", rng.choice(step["check"].quick_remarks), step["check"].code)
+        _save(db, visit_id, auditor, "result", result, step.check.code)
+        if result in FAILED:
+            # A finding states what was seen; the sheet prints it as the fact.
+            remark = rng.choice(step.check.quick_remarks) if step.check.quick_remarks else f"{step.check.title}が基準を満たしていないことを現地で確認した。"
+            _save(db, visit_id, auditor, "remark", remark, step.check.code)
 
 
 def _save(db, visit_id, auditor, field, value, check=None):

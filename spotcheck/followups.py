@@ -3,53 +3,60 @@ from datetime import datetime, timedelta
 
 from . import audit
 from .clock import now, now_iso
-from .crosscheck import FAILED
 
 STATES = {"open": "指摘", "reported": "改善報告済み（再確認待ち）", "closed": "完了", "withdrawn": "取り下げ（訂正）"}
 ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で完了", "reopen": "再確認で指摘に戻す",
            "withdraw": "訂正により取り下げ"}
 SEVERITY = {"nonconformity": "不適合", "major": "重大"}
 MAX_TEXT = 2000
+# A follow-up names the person and section as the signed record froze them.
+SIGNED_NAMES = ("coalesce(json_extract(r.body, '$.subject.name'), s.name) AS person_name,"
+                " coalesce(json_extract(r.body, '$.subject.staff_no'), s.staff_no) AS staff_no,"
+                " coalesce(json_extract(r.body, '$.subject.section_name'), sec.name) AS section_name")
+SIGNED_JOINS = ("JOIN staff s ON s.id = f.staff_id JOIN sections sec ON sec.id = f.section_id"
+                " LEFT JOIN visit_records r ON r.visit_id = f.visit_id")
 
 
 class FollowupError(ValueError):
     """A Japanese, user-facing reason why a follow-up step was refused."""
 
 
-def open_for_visit(db, visit, steps, due_days, superseded_visit_id=None):
-    """Open a follow-up for each 不適合/重大 of a locked visit; an amendment carries existing ones over."""
-    locked_on = datetime.fromisoformat(visit["locked_at"]).date()
+def open_for_visit(db, signed, due_days):
+    """Open a follow-up for each 不適合/重大 of a locked visit (a record.VisitRecord); an amendment carries existing ones over."""
+    locked_on = datetime.fromisoformat(signed.locked_at).date()
     carried = {}
-    if superseded_visit_id:
+    if signed.supersedes_id:
         carried = {row["check_code"]: row for row in db.query(
-            "SELECT * FROM followups WHERE visit_id = ?", [superseded_visit_id])}
+            "SELECT * FROM followups WHERE visit_id = ?", [signed.supersedes_id])}
     stamp = now_iso()
-    failing = {step["check"].code: step for step in steps if step["result"] in FAILED}
+    failing = {step.check.code: step for step in signed.findings}
     for code, step in failing.items():
-        fields = {"visit_id": visit["id"], "severity": step["result"], "finding": step["remark"] or step["check"].noncompliant,
-                  "check_title": step["check"].title, "updated_at": stamp}
+        # The finding is what the auditor wrote and the person saw when signing, never the criterion.
+        fields = {"visit_id": signed.id, "severity": step.result, "finding": step.fact,
+                  "check_title": step.check.title, "updated_at": stamp}
         if code in carried:
             db["followups"].update(carried[code]["id"], fields)  # same finding, corrected wording: keep its history
             continue
         followup_id = db["followups"].insert(dict(
-            fields, campaign_id=visit["campaign_id"], section_id=visit["section_id"], staff_id=visit["staff_id"],
-            check_code=code, state="open", due_on=(locked_on + timedelta(days=due_days[step["result"]])).isoformat(),
+            fields, campaign_id=signed.campaign_id, section_id=signed.section_id, staff_id=signed.staff_id,
+            check_code=code, state="open", due_on=(locked_on + timedelta(days=due_days[step.result])).isoformat(),
             created_at=stamp,
         )).last_pk
         audit.record(db, user_id=None, action="open", entity="followup", entity_id=followup_id,
-                     after={"visit_id": visit["id"], "check": code, "severity": step["result"]})
+                     after={"visit_id": signed.id, "check": code, "severity": step.result})
     for code, row in carried.items():
         if code not in failing and row["state"] != "withdrawn":
             db["followups"].update(row["id"], {"state": "withdrawn", "updated_at": stamp})
             audit.record(db, user_id=None, action="withdraw", entity="followup", entity_id=row["id"],
-                         before={"state": row["state"]}, after={"state": "withdrawn", "amended_by": visit["id"]})
+                         before={"state": row["state"]}, after={"state": "withdrawn", "amended_by": signed.id})
 
 
 def get(db, followup_id):
     """One follow-up with its section, person and visit, or None."""
     rows = list(db.query(
-        "SELECT f.*, s.name AS person_name, s.staff_no, s.employment, sec.name AS section_name, sec.code AS section_code"
-        " FROM followups f JOIN staff s ON s.id = f.staff_id JOIN sections sec ON sec.id = f.section_id WHERE f.id = ?",
+        f"SELECT f.*, {SIGNED_NAMES}, sec.code AS section_code,"
+        " coalesce(json_extract(r.body, '$.subject.employment'), s.employment) AS employment"
+        f" FROM followups f {SIGNED_JOINS} WHERE f.id = ?",
         [followup_id]))
     return rows[0] if rows else None
 
@@ -67,8 +74,7 @@ def listing(db, *, section_id=None, state=None, overdue=False, staff_id=None, ca
         where.append("f.state IN ('open', 'reported') AND f.due_on < ?")
         params.append(today)
     return [dict(row, overdue=row["state"] in ("open", "reported") and row["due_on"] < today) for row in db.query(
-        "SELECT f.*, s.name AS person_name, s.staff_no, sec.name AS section_name FROM followups f"
-        " JOIN staff s ON s.id = f.staff_id JOIN sections sec ON sec.id = f.section_id"
+        f"SELECT f.*, {SIGNED_NAMES} FROM followups f {SIGNED_JOINS}"
         f" WHERE {' AND '.join(where)} ORDER BY f.state = 'closed', f.state = 'withdrawn', f.due_on, f.id", params)]
 
 

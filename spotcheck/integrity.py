@@ -6,10 +6,32 @@ entry's hash, so removing or rewriting an entry breaks every link after it.
 """
 import hashlib
 import json
+import re
+from dataclasses import dataclass
 
 from .clock import now_iso
 
 GENESIS = "0" * 64
+SHORT = 16  # hex digits of a hash printed on paper: enough that no two entries share them by chance
+HEX = re.compile(r"^[0-9a-f]{16,64}$")
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One entry of the chain as printed on paper: its number, its hash and the hash before it."""
+
+    number: int
+    entry_hash: str
+    previous_hash: str
+    created_at: str
+
+    @property
+    def short(self) -> str:
+        return self.entry_hash[:SHORT]
+
+    @property
+    def previous_short(self) -> str:
+        return self.previous_hash[:SHORT]
 
 
 def canonical(content) -> bytes:
@@ -38,9 +60,17 @@ def append(db, serial, kind, content_digest):
     return new_hash
 
 
-def verify_chain(db):
-    """Walk the whole chain; returns (ok, Japanese message naming the first broken link)."""
-    prev, count = GENESIS, 0
+def verify_chain(db, head=None):
+    """Walk the whole chain; returns (ok, Japanese message naming the first broken link).
+
+    `head` is an entry hash (or its first 16+ hex digits) written down or printed earlier: the chain
+    must still contain it, which proves that nothing up to it was deleted or rewritten.
+    """
+    if head is not None:
+        head = head.strip().lower()
+        if not HEX.match(head):
+            return False, "--head には検証ログのハッシュ（16〜64 桁の英数字 0-9a-f）を指定してください。"
+    prev, count, head_seen = GENESIS, 0, None
     for row in db.query("SELECT * FROM chain ORDER BY id"):
         count += 1
         if row["prev_hash"] != prev:
@@ -50,7 +80,27 @@ def verify_chain(db):
         if row["entry_hash"] != expected:
             return False, f"検証ログ {row['id']} 番（{row['serial']}）の内容が書き換えられています。"
         prev = row["entry_hash"]
-    return True, f"検証ログ {count} 件はすべて正しくつながっています。"
+        if head and head_seen is None and prev.startswith(head):
+            head_seen = count
+    if head and head_seen is None:
+        return False, (f"控えの検証ログ {head[:SHORT]} が見つかりません。控えを取った後に記録が削除されたか、"
+                       "書き換えられています。")
+    found = f"（控え {head[:SHORT]} は第{head_seen}号として含まれています）" if head else ""
+    return True, f"検証ログ {count} 件はすべて正しくつながっています{found}。"
+
+
+def link_of(db, serial):
+    """The chain entry that issued a serial, as printed on its sheet, or None."""
+    row = db.execute("SELECT (SELECT count(*) FROM chain c WHERE c.id <= chain.id), entry_hash, prev_hash, created_at"
+                     " FROM chain WHERE serial = ? AND kind = 'issue' ORDER BY id LIMIT 1", [serial]).fetchone()
+    return ChainLink(*row) if row else None
+
+
+def head(db):
+    """The newest chain entry, which anyone may write down to prove later that nothing was lost; or None."""
+    row = db.execute("SELECT (SELECT count(*) FROM chain), entry_hash, prev_hash, created_at FROM chain"
+                     " ORDER BY id DESC LIMIT 1").fetchone()
+    return ChainLink(*row) if row else None
 
 
 def chain_digest(db, serial):

@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from . import aggregates, followups, integrity, visits
+from . import aggregates, followups, integrity, record, visits
 from .clock import now_iso
 from .sqlite import immediate
 
@@ -20,64 +20,31 @@ def sign(db, visit_id, user_id, *, due_days, **signature):
 
 def close(db, visit_id, due_days):
     """A visit just locked: issue its sheet, count its observations, open its follow-ups."""
-    issue(db, visit_id)
-    visit = visits.get_visit(db, visit_id)
-    _checklist, steps = visits.walk(db, visit)
-    aggregates.record_visit(db, visit, steps)
-    if visit["supersedes_id"]:
-        old = visits.get_visit(db, visit["supersedes_id"])
-        aggregates.record_visit(db, old, visits.walk(db, old)[1], sign=-1)
-    followups.open_for_visit(db, visit, steps, due_days, superseded_visit_id=visit["supersedes_id"])
+    signed = record.load(db, visit_id)
+    issue(db, signed)
+    aggregates.record_visit(db, signed)
+    if signed.supersedes_id:
+        aggregates.record_visit(db, record.load(db, signed.supersedes_id), sign=-1)
+    followups.open_for_visit(db, signed, due_days)
 
 
 def content(db, visit_id):
-    """Everything the sheet states, as plain data, read afresh from the database."""
-    visit = visits.get_visit(db, visit_id)
-    _checklist, steps = visits.walk(db, visit)
-    photo_hashes = {
-        row["check_code"]: row["hashes"].split(",")
-        for row in db.query(
-            "SELECT check_code, group_concat(sha256) AS hashes FROM (SELECT check_code, sha256 FROM photos"
-            " WHERE visit_id = ? AND deleted_at IS NULL ORDER BY id) GROUP BY check_code", [visit_id])
-    }
-    signatures = [
-        {"role": role, "name": row["name"], "signed_at": row["signed_at"], "refused": bool(row["refused"]),
-         "reason": row["refusal_reason"], "sha256": hashlib.sha256(row["png"]).hexdigest() if row["png"] else None}
-        for role, row in sorted(visits.signatures(db, visit_id).items())
-    ]
-    return {
-        "version": visit["version"],
-        "supersedes": _serial_of(db, visit["supersedes_id"]),
-        "campaign": visit["campaign_code"],
-        "section": [visit["section_code"], visit["section_name"]],
-        "person": [visit["staff_no"], visit["person_name"], visit["employment"]],
-        "auditor": visit["auditor_name"],
-        "started_at": visit["started_at"],
-        "locked_at": visit["locked_at"],
-        "comment": visit["overall_comment"],
-        "checks": [
-            {"code": s["check"].code, "result": s["result"], "remark": s["remark"],
-             "photos": photo_hashes.get(s["check"].code, []),
-             "reports": [[item.no, option.code if option else None] for item, option, _ in s["reports"]]}
-            for s in steps
-        ],
-        "signatures": signatures,
-    }
+    """Everything the sheet states, as plain data, from the visit's locked rows and frozen record."""
+    return record.content(db, record.load(db, visit_id))
 
 
-def issue(db, visit_id):
+def issue(db, signed):
     """Give a locked visit its serial, record its digest and chain it; returns the serial."""
-    visit = visits.get_visit(db, visit_id)
-    data = content(db, visit_id)
-    if visit["supersedes_id"]:
-        serial = f"{_root_serial(db, visit['supersedes_id'])}-v{visit['version']}"
+    data = record.content(db, signed)
+    if signed.supersedes_id:
+        serial = f"{_root_serial(db, signed.supersedes_id)}-v{signed.version}"
     else:
         number = db.execute(
             "SELECT count(*) FROM sheets s JOIN visits v ON v.id = s.visit_id WHERE v.campaign_id = ? AND v.version = 1",
-            [visit["campaign_id"]]).fetchone()[0] + 1
-        serial = f"{visit['campaign_code']}-{number:04d}"
+            [signed.campaign_id]).fetchone()[0] + 1
+        serial = f"{signed.campaign_code}-{number:04d}"
     content_digest = integrity.digest(data)
-    db["sheets"].insert({"visit_id": visit_id, "serial": serial, "digest": content_digest,
+    db["sheets"].insert({"visit_id": signed.id, "serial": serial, "digest": content_digest,
                          "content": json.dumps(data, ensure_ascii=False), "issued_at": now_iso()})
     integrity.append(db, serial, "issue", content_digest)
     if data["supersedes"]:
@@ -130,12 +97,65 @@ def status(db, serial, photo_check=None):
 
 
 def record_pdf(db, serial, pdf_bytes):
-    """Remember the hash of the PDF file as first printed, so an uploaded copy can be matched."""
-    db.execute("UPDATE sheets SET pdf_sha256 = ? WHERE serial = ? AND pdf_sha256 IS NULL",
-               [hashlib.sha256(pdf_bytes).hexdigest(), serial])
+    """Remember the hash of the PDF file as first printed, so an uploaded copy can be matched.
+
+    Returns True when this was the first print (only its file may become the stored one).
+    """
+    cursor = db.execute("UPDATE sheets SET pdf_sha256 = ? WHERE serial = ? AND pdf_sha256 IS NULL",
+                        [hashlib.sha256(pdf_bytes).hexdigest(), serial])
+    return cursor.rowcount == 1
 
 
 def find_by_pdf(db, pdf_bytes):
     """The serial whose issued PDF is exactly these bytes, or None."""
     row = db.execute("SELECT serial FROM sheets WHERE pdf_sha256 = ?", [hashlib.sha256(pdf_bytes).hexdigest()]).fetchone()
     return row[0] if row else None
+
+
+def verify_records(db, photo_check=None):
+    """Hold every issued sheet's stored rows and frozen record against its digest and the chain.
+
+    Returns Japanese problems, each naming the sheet and what differs; empty when all is intact.
+    """
+    chained = dict(db.execute("SELECT serial, digest FROM chain WHERE kind = 'issue'"))
+    problems, issued = [], set()
+    for sheet in db.query("SELECT s.*, v.status FROM sheets s LEFT JOIN visits v ON v.id = s.visit_id ORDER BY s.id"):
+        serial = sheet["serial"]
+        issued.add(serial)
+        if sheet["status"] != "locked":
+            problems.append(f"{serial}: 署名済みの記録が確定していない状態に戻されています（改ざんの疑い）。")
+            continue
+        if chained.get(serial) != sheet["digest"]:
+            problems.append(f"{serial}: 検証ログに、この結果票の発行の記録がないか、ダイジェストが一致しません。")
+            continue
+        try:
+            current = content(db, sheet["visit_id"])
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{serial}: 保存されている記録が読めません（改ざんの疑い）。")
+            continue
+        if integrity.digest(current) != sheet["digest"]:
+            changed = "、".join(_differences(json.loads(sheet["content"]), current)) or "発行時の控え"
+            problems.append(f"{serial}: 署名時の内容と一致しません（改ざんの疑い）。変わった箇所: {changed}")
+        elif photo_check and not all(photo_check(name, sha) for name, sha in db.execute(
+                "SELECT file_name, sha256 FROM photos WHERE visit_id = ? AND deleted_at IS NULL", [sheet["visit_id"]])):
+            problems.append(f"{serial}: 写真のファイルが記録されたハッシュと一致しません。")
+    for (visit_id,) in db.execute("SELECT v.id FROM visits v WHERE v.status = 'locked'"
+                                  " AND NOT EXISTS (SELECT 1 FROM sheets s WHERE s.visit_id = v.id)"):
+        problems.append(f"確定した実地監査（記録 {visit_id}）の結果票の記録がありません（削除の疑い）。")
+    for serial in sorted(chained.keys() - issued):
+        problems.append(f"{serial}: 検証ログにある結果票の記録がデータベースにありません（削除の疑い）。")
+    return problems
+
+
+def _differences(issued, current):
+    """Where today's stored record differs from the content digested at issue, e.g. 確認項目 usb の result."""
+    out = [key for key in sorted(issued.keys() | current.keys()) if key != "checks" and issued.get(key) != current.get(key)]
+    old = {c["code"]: c for c in issued.get("checks", [])}
+    for check in current.get("checks", []):
+        before = old.pop(check["code"], None)
+        if before is None:
+            out.append(f"確認項目 {check['code']}（追加）")
+        else:
+            out += [f"確認項目 {check['code']} の {field}" for field in sorted(check) if check[field] != before.get(field)]
+    out += [f"確認項目 {code}（削除）" for code in old]
+    return out

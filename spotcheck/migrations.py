@@ -1,4 +1,7 @@
 """Numbered schema steps. Add new steps at the end; never edit or drop an applied one."""
+import json
+from datetime import datetime, timezone
+
 from sqlite_utils import Migrations
 
 migrations = Migrations("spotcheck")
@@ -349,6 +352,69 @@ def crosscheck_and_followups(db):
 def staff_scope_index(db):
     """Count the self-check population per section or employment type from the index alone."""
     db.execute("CREATE INDEX staff_scope ON staff(section_id, employment, uses_pc, retired_at)")
+
+
+@migrations(name="0008_evidence")
+def evidence(db):
+    """Frozen records of locked visits, fixed check lists, auditor teams, and keys bound to what they saved."""
+    db.executescript(
+        """
+        -- The checks and the person's circumstances as they were when the visit started (JSON);
+        -- NULL for visits opened before this step, which fall back to the roster.
+        ALTER TABLE visits ADD COLUMN scope TEXT;
+        -- Why a person was picked by hand instead of drawn ('' for a draw).
+        ALTER TABLE visits ADD COLUMN selection_reason TEXT NOT NULL DEFAULT '';
+        -- Everything a locked visit states that is not in its own locked rows, frozen at lock.
+        CREATE TABLE visit_records (
+            visit_id INTEGER PRIMARY KEY REFERENCES visits(id),
+            body TEXT NOT NULL,
+            frozen_at TEXT NOT NULL
+        );
+        CREATE TRIGGER visit_records_no_update BEFORE UPDATE ON visit_records
+            BEGIN SELECT RAISE(ABORT, 'a frozen record cannot change'); END;
+        CREATE TRIGGER visit_records_no_delete BEFORE DELETE ON visit_records
+            BEGIN SELECT RAISE(ABORT, 'a frozen record cannot change'); END;
+        CREATE TABLE visit_auditors (
+            visit_id INTEGER NOT NULL REFERENCES visits(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            role TEXT NOT NULL CHECK (role IN ('lead', 'co')),
+            added_at TEXT NOT NULL,
+            added_by INTEGER REFERENCES users(id),
+            PRIMARY KEY (visit_id, user_id)
+        );
+        CREATE UNIQUE INDEX visit_auditors_one_lead ON visit_auditors(visit_id) WHERE role = 'lead';
+        INSERT INTO visit_auditors (visit_id, user_id, role, added_at, added_by)
+            SELECT id, auditor_id, 'lead', started_at, auditor_id FROM visits;
+        CREATE TRIGGER visit_auditors_locked_insert BEFORE INSERT ON visit_auditors
+            WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER visit_auditors_locked_delete BEFORE DELETE ON visit_auditors
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        -- A key answers only the same change again: the visit and field it saved.
+        ALTER TABLE idempotency_keys ADD COLUMN target TEXT;
+        """
+    )
+    # Visits locked before this step: their frozen record is what their issued sheet stated.
+    for visit_id, content in list(db.execute(
+            "SELECT v.id, s.content FROM visits v JOIN sheets s ON s.visit_id = v.id WHERE v.status = 'locked'")):
+        db.execute("INSERT INTO visit_records (visit_id, body, frozen_at) VALUES (?, ?, ?)",
+                   [visit_id, json.dumps(_legacy_record(json.loads(content)), ensure_ascii=False),
+                    datetime.now(timezone.utc).isoformat(timespec="seconds")])
+
+
+def _legacy_record(content):
+    """A frozen record (format 1) from the content a sheet issued before 0008 was digested over."""
+    return {
+        "format": 1,
+        "subject": {"staff_no": content["person"][0], "name": content["person"][1], "kana": "",
+                    "employment": content["person"][2], "section_code": content["section"][0],
+                    "section_name": content["section"][1]},
+        "auditors": [content["auditor"]],
+        "checks": [check["code"] for check in content["checks"]],
+        "reports": {check["code"]: [[no, answer, None] for no, answer in check["reports"]]
+                    for check in content["checks"]},
+    }
 
 
 def apply(db):

@@ -1,14 +1,16 @@
 """From an issued visit to its findings-sheet PDF: gather the data, build once, keep the file."""
 import io
+import os
+import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 from pypdf import PdfWriter
 
-from . import issuance, photos, roster, sheets, visits
-from .campaigns import get_campaign, pinned_onsite
-from .crosscheck import FAILED
+from . import integrity, issuance, photos, record, roster, sheets, visits
+from .campaigns import get_campaign
+from .sqlite import immediate
 
 SIGNER_LABELS = {"auditor": "監査員", "auditee": "被監査者"}
 
@@ -19,43 +21,43 @@ def verify_url(base_url, serial, digest):
 
 
 def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
-    """Everything the sheet prints, as plain data for sheets.build_sheet."""
+    """Everything the sheet prints, as plain data for sheets.build_sheet, from the frozen record."""
     sheet = issuance.get_sheet(db, serial=serial)
-    visit = visits.get_visit(db, sheet["visit_id"])
-    campaign = get_campaign(db, campaign_id=visit["campaign_id"])
-    checklist, steps = visits.walk(db, visit)
-    locked_at = datetime.fromisoformat(visit["locked_at"])
+    signed = record.load(db, sheet["visit_id"])
+    campaign = get_campaign(db, campaign_id=signed.campaign_id)
+    locked_at = datetime.fromisoformat(signed.locked_at)
     photos, rows, findings = [], [], []
-    for no, step in enumerate(steps, start=1):
+    for no, step in enumerate(signed.steps, start=1):
         numbers = []
-        for photo in step["photos"]:
-            row = visits.get_photo(db, visit["id"], photo["id"])
-            photos.append(sheets.Photo(len(photos) + 1, step["check"].title, Path(photo_folder) / row["file_name"]))
+        for photo in step.photos:
+            photos.append(sheets.Photo(len(photos) + 1, step.check.title, Path(photo_folder) / photo.file_name))
             numbers.append(len(photos))
         reports = tuple(
-            sheets.SelfReport(item.no, item.topic, option.label if option and option.code else "",
-                              date.fromisoformat(answered_on) if answered_on else None)
-            for item, option, answered_on in step["reports"]
+            sheets.SelfReport(r.item.no, r.item.topic, r.option.label if r.option and r.option.code else "",
+                              date.fromisoformat(r.answered_on) if r.answered_on else None)
+            for r in step.reports
         )
-        rows.append(sheets.CheckRow(no, step["check"].title, reports, step["result_label"], step["discrepancy"],
-                                    step["remark"], tuple(numbers)))
-        if step["result"] in FAILED:
-            items = "、".join(f"No.{item.no} {item.topic}" for item, _, _ in step["reports"])
+        rows.append(sheets.CheckRow(no, step.check.title, reports, step.result_label, step.discrepancy,
+                                    step.remark, tuple(numbers)))
+        if step.failed:
+            items = "、".join(f"No.{r.item.no} {r.item.topic}" for r in step.reports)
             findings.append(sheets.Finding(
-                len(findings) + 1, step["check"].title, f"セルフチェック {items}／{basis}" if items else basis,
-                step["remark"] or step["check"].noncompliant, step["result_label"], tuple(numbers),
-                locked_at.date() + timedelta(days=due_days[step["result"]]),
+                len(findings) + 1, step.check.title, f"セルフチェック {items}／{basis}" if items else basis,
+                step.fact, step.result_label, tuple(numbers),
+                locked_at.date() + timedelta(days=due_days[step.result]),
             ))
-    signatures = visits.signatures(db, visit["id"])
+    signatures = visits.signatures(db, signed.id)
+    subject = signed.subject
     return sheets.SheetData(
-        serial=serial, version=visit["version"], amended=visit["version"] > 1,
-        supersedes=issuance.content(db, visit["id"])["supersedes"], title=sheets.SHEET_TITLE, issued_on=locked_at.date(),
+        serial=serial, version=signed.version, amended=signed.version > 1,
+        supersedes=record.content(db, signed)["supersedes"], title=sheets.SHEET_TITLE, issued_on=locked_at.date(),
         campaign_title=campaign["title"], fiscal_year=campaign["fiscal_year"] or locked_at.year,
-        checklist_version=pinned_onsite(db, campaign).version, basis=basis,
-        section=f"{visit['section_code']} {visit['section_name']}", person_name=visit["person_name"],
-        staff_no=visit["staff_no"], employment=roster.EMPLOYMENT[visit["employment"]],
-        auditors=(visit["auditor_name"],), started_at=datetime.fromisoformat(visit["started_at"]),
-        finished_at=locked_at, overall_comment=visit["overall_comment"], rows=tuple(rows), findings=tuple(findings),
+        checklist_version=signed.checklist.version, basis=basis,
+        section=f"{subject.section_code} {subject.section_name}", person_name=subject.name,
+        staff_no=subject.staff_no, employment=roster.EMPLOYMENT.get(subject.employment, subject.employment),
+        auditors=tuple(a.name if a.lead or len(signed.auditors) == 1 else f"{a.name}（共同）" for a in signed.auditors),
+        selection=signed.selection.label, started_at=datetime.fromisoformat(signed.started_at),
+        finished_at=locked_at, overall_comment=signed.comment, rows=tuple(rows), findings=tuple(findings),
         photos=tuple(photos),
         signatures=tuple(
             sheets.Signature(SIGNER_LABELS[role], s["name"], datetime.fromisoformat(s["signed_at"]), s["png"],
@@ -63,19 +65,28 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
             for role, s in ((r, signatures[r]) for r in SIGNER_LABELS if r in signatures)
         ),
         verify_url=verify_url(base_url, serial, sheet["digest"]), digest=sheet["digest"],
+        chain=integrity.link_of(db, serial),
     )
 
 
 def pdf(db, serial, *, folder, fonts, **settings):
-    """The sheet's PDF: built on first request, then always the same file (so copies can be verified)."""
+    """The sheet's PDF: built on first request, then always the same file (so copies can be verified).
+
+    Two tablets may ask for a new sheet at the same moment: each builds into its own temporary file,
+    and only the one that records its hash first puts its file in place; the other serves that file.
+    """
     path = Path(folder) / f"{serial}.pdf"
-    if not path.exists():
-        data = sheets.build_sheet(sheet_data(db, serial, **settings), fonts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(path)
-        issuance.record_pdf(db, serial, data)
+    if path.exists():
+        return path.read_bytes()
+    data = sheets.build_sheet(sheet_data(db, serial, **settings), fonts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{serial}.", suffix=".part", delete=False) as part:
+        part.write(data)
+    with immediate(db):
+        if issuance.record_pdf(db, serial, data) or not path.exists():
+            os.replace(part.name, path)
+        else:
+            os.unlink(part.name)
     return path.read_bytes()
 
 

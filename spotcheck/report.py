@@ -139,6 +139,8 @@ class ReportData:
     notes: tuple
     previous_over_rate: float | None = None  # the previous campaign's overall over-reporting rate (%)
     issuer: str = ""  # e.g. 総務課, printed under the date
+    drawn_visits: int | None = None  # visits whose person was chosen by a recorded draw
+    chain_head: str = ""  # the hash chain's newest entry when the report was made, e.g. 第40号 3fa…
 
 
 def default_title(fiscal_year):
@@ -454,6 +456,7 @@ def _cover(data, kit):
         summary += (
             f"その後、日時を事前に知らせない実地監査を全{disclosure.cell(data.sections_total)}所属のうち"
             f"{disclosure.cell(data.sections_visited)}所属で行い、{disclosure.cell(data.visits)}人の席で実態を確認しました。"
+            f"{_selection_text(data)}"
             f"指摘は{disclosure.cell(data.findings)}件（うち重大{disclosure.cell(data.major_findings)}件）で、"
             f"改善が完了したものは{closed}件（完了率{completion}）です。"
             f"「できている」と自己申告していた項目を実地で確認した{disclosure.cell(data.claims_done)}件のうち、"
@@ -754,9 +757,22 @@ def _followup_section(data, kit):
     return [CondPageBreak(50 * mm), KeepTogether([kit.p("５　改善状況（フォローアップ）", "heading"), intro, Spacer(1, 1 * mm), table, Spacer(1, 1 * mm), note])]
 
 
+def _selection_text(data):
+    """How the people were chosen: a city-wide count, which identifies nobody."""
+    if data.drawn_visits is None:
+        return ""
+    chosen = data.visits - data.drawn_visits
+    share = f"{data.drawn_visits / data.visits * 100:.1f}%" if data.visits else "—"
+    text = f"確認した職員のうち{data.drawn_visits}人（{share}）は記録に残る抽選で選び、"
+    return text + (f"{chosen}人は理由を記録して任意に選びました。" if chosen else "任意に選んだ職員はいません。")
+
+
 def _notes(data, kit):
     """注記: how small numbers are shown, the definitions, then the caller's notes."""
     fixed = [NOTE_SUPPRESSION, NOTE_SECRET, NOTE_BOUND, NOTE_OVER, NOTE_PREVIOUS, NOTE_NO_PERSONS]
+    if data.chain_head:
+        fixed.append(f"本報告書作成時の結果票の検証ログ（ハッシュチェーン）の最新値は {data.chain_head} です。"
+                     "この値を控えておくと、以後に記録の削除や書換えがないことを verify-chain --head で確認できます。")
     lines = [kit.p(f"{i}　{text}", "notes") for i, text in enumerate([*fixed, *data.notes], start=1)]
     return [CondPageBreak(40 * mm), kit.p("注記", "heading"), *lines]
 

@@ -1,5 +1,6 @@
 """The findings sheet (情報セキュリティ実地監査 結果票): an A4 PDF built from plain data."""
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -27,11 +28,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from spotcheck.integrity import ChainLink
 from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH, RULE, THICK,
                                  THIN, WIDTH, CachedParagraph, footer_rule, numbered_canvas)
 from spotcheck.wareki import format_date, format_datetime, format_fiscal_year
 
 SHEET_TITLE = "情報セキュリティ実地監査 結果票"
+ASCII_SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class SheetData:
     staff_no: str
     employment: str
     auditors: tuple[str, ...]
+    selection: str  # 抽選（抽選記録 No.3） or 任意選定（理由：…）
     started_at: datetime
     finished_at: datetime
     overall_comment: str
@@ -119,6 +123,7 @@ class SheetData:
     signatures: tuple[Signature, ...]
     verify_url: str
     digest: str
+    chain: ChainLink | None = None  # the sheet's own entry in the hash chain, printed so paper proves the log
 
 
 MARGIN_BOTTOM = 18 * mm
@@ -207,7 +212,8 @@ class _Kit:
         text = text or ""
         if "\n" in text:
             return CachedParagraph(escape(text).replace("\n", "<br/>"), self.styles[style])
-        text = " ".join(text.split())
+        # Only ASCII whitespace is tidied: the full-width space in 「夏井　美咲」 is part of the name.
+        text = ASCII_SPACES.sub(" ", text).strip(" ")
         if not text:
             return CachedParagraph("", self.styles[style])
         return CachedParagraph(text, self.styles[style], frags=[self._fragments[style].clone(text=text)])
@@ -371,6 +377,7 @@ def _story(data, kit, split_rows):
         kit.p(data.title, "title"),
         Spacer(1, 4 * mm),
         _header_table(data, kit),
+        *_chain_note(data, kit),
         *_overall_comment(data, kit, split_rows),
         *_check_table(data, kit, split_rows),
         *_findings(data, kit, split_rows),
@@ -418,6 +425,7 @@ def _header_table(data, kit):
         row("氏名", data.person_name, "職員番号", data.staff_no),
         row("任用区分", data.employment, "チェックリスト版", data.checklist_version),
         row("監査員", "、".join(data.auditors)),
+        row("対象者の選定", data.selection),
         row("実施日時", _period(data.started_at, data.finished_at)),
     ]
     rows[0][4] = [
@@ -433,7 +441,7 @@ def _header_table(data, kit):
         _grid(
             kit,
             [
-                *[("SPAN", (1, i), (3, i)) for i in (0, 1, 2, 5, 6)],
+                *[("SPAN", (1, i), (3, i)) for i in (0, 1, 2, 5, 6, 7)],
                 ("SPAN", (4, 0), (4, -1)),
                 ("BACKGROUND", (0, 0), (0, -1), LABEL_FILL),
                 ("BACKGROUND", (2, 3), (2, 4), LABEL_FILL),
@@ -444,6 +452,16 @@ def _header_table(data, kit):
         )
     )
     return table
+
+
+def _chain_note(data, kit):
+    """The sheet's place in the hash chain: with two sheets in hand, anyone can check that they link up."""
+    if data.chain is None:
+        return []
+    link = data.chain
+    text = (f"検証ログ 第{link.number}号　本票 {link.short}　直前 {link.previous_short}"
+            "　（flask --app app verify-chain --head 本票の値 で、この記録以前に欠落や書換えがないことを確認できます）")
+    return [Spacer(1, 1 * mm), kit.p(text, "note")]
 
 
 def _overall_comment(data, kit, split_rows):

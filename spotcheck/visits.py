@@ -5,13 +5,12 @@ import hashlib
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from PIL import Image, UnidentifiedImageError
 
-from . import audit, crosscheck
-from .campaigns import get_campaign, pinned_onsite, pinned_selfcheck
-from .selfcheck import applies
+from . import audit, record
+from .campaigns import get_campaign
 from .clock import now_iso
 from .sqlite import immediate
 
@@ -19,6 +18,8 @@ FIELDS = ("result", "remark", "comment")
 MAX_REMARK = 2000
 MAX_COMMENT = 4000
 MAX_NAME = 60
+MAX_REASON = 200
+CLOCK_TOLERANCE = timedelta(days=1)
 MAX_SIGNATURE_BYTES = 400_000
 CLIENT_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -33,38 +34,114 @@ class VisitLocked(VisitError):
     """The visit is signed and locked; only an amendment can change it."""
 
 
-def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None):
-    """Open a visit of one staff member in a campaign; returns its id."""
-    person = db.execute("SELECT section_id, retired_at FROM staff WHERE id = ?", [staff_id]).fetchone()
-    if person is None or person[1] is not None:
+class VisitConflict(VisitError):
+    """The request clashes with what is already stored (a change key used for something else)."""
+
+
+class VisitNotMember(VisitError):
+    """The user is not on the visit's team of auditors."""
+
+
+def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None, reason=""):
+    """Open a visit of one staff member, chosen by a draw or by hand with a reason; returns its id."""
+    reason = (reason or "").strip()
+    subject = record.live_subject(db, staff_id)
+    retired = db.execute("SELECT retired_at FROM staff WHERE id = ?", [staff_id]).fetchone()
+    if subject is None or retired[0] is not None:
         raise VisitError("この職員は在職者の名簿にいません。")
     if get_campaign(db, campaign_id=campaign_id) is None:
         raise VisitError("キャンペーンがありません。")
+    if draw_id is None and not reason:
+        raise VisitError("抽選によらず選んだ理由を入力してください（例：前回の指摘の再確認）。")
+    if len(reason) > MAX_REASON:
+        raise VisitError(f"選んだ理由は {MAX_REASON} 文字以内にしてください。")
     with immediate(db):
+        if draw_id is not None:
+            _check_draw(db, draw_id, campaign_id, staff_id)
         visit_id = db["visits"].insert(
-            {"campaign_id": campaign_id, "section_id": person[0], "staff_id": staff_id, "draw_id": draw_id,
-             "auditor_id": auditor_id, "status": "open", "started_at": now_iso()}
+            {"campaign_id": campaign_id, "section_id": section_of(db, staff_id), "staff_id": staff_id,
+             "draw_id": draw_id, "selection_reason": "" if draw_id else reason, "auditor_id": auditor_id,
+             "status": "open", "started_at": now_iso(), "scope": record.scope_at_start(db, campaign_id, subject)}
         ).last_pk
+        _add_auditor(db, visit_id, auditor_id, "lead", auditor_id)
         audit.record(db, user_id=auditor_id, action="start", entity="visit", entity_id=visit_id,
-                     after={"staff_id": staff_id, "draw_id": draw_id})
+                     after={"staff_id": staff_id, "draw_id": draw_id, "reason": reason or None})
     return visit_id
 
 
+def _check_draw(db, draw_id, campaign_id, staff_id):
+    """A draw starts only the visit of the person it chose, once."""
+    row = db.execute("SELECT kind, campaign_id, chosen_id FROM draws WHERE id = ?", [draw_id]).fetchone()
+    if row is None or row != ("staff", campaign_id, staff_id):
+        raise VisitError("抽選記録がこの職員の抽選ではありません。")
+    if db.execute("SELECT 1 FROM visits WHERE draw_id = ? AND supersedes_id IS NULL", [draw_id]).fetchone():
+        raise VisitError("この抽選記録では既に実地監査が始まっています。")
+
+
+def section_of(db, staff_id):
+    """The section a person belongs to now."""
+    return db.execute("SELECT section_id FROM staff WHERE id = ?", [staff_id]).fetchone()[0]
+
+
+def _add_auditor(db, visit_id, user_id, role, added_by):
+    db["visit_auditors"].insert({"visit_id": visit_id, "user_id": user_id, "role": role, "added_at": now_iso(),
+                                 "added_by": added_by})
+
+
+def add_co_auditor(db, visit_id, user_id, co_auditor_id):
+    """The lead (or the audit lead) adds a second auditor, who may then continue on their own tablet."""
+    with immediate(db):
+        visit = _open_visit(db, visit_id)
+        user = db.execute("SELECT role, active FROM users WHERE id = ?", [co_auditor_id]).fetchone()
+        if user is None or user[0] not in ("admin", "auditor") or not user[1]:
+            raise VisitError("共同監査員には、有効な監査員のアカウントを選んでください。")
+        is_lead = db.execute("SELECT 1 FROM visit_auditors WHERE visit_id = ? AND user_id = ? AND role = 'lead'",
+                             [visit_id, user_id]).fetchone()
+        if not is_lead and not _is_admin(db, user_id):
+            raise VisitNotMember("共同監査員を加えられるのは、主担当の監査員か監査責任者だけです。")
+        if db.execute("SELECT 1 FROM visit_auditors WHERE visit_id = ? AND user_id = ?",
+                      [visit_id, co_auditor_id]).fetchone():
+            raise VisitError("この監査員は既にこの実地監査の担当です。")
+        _add_auditor(db, visit["id"], co_auditor_id, "co", user_id)
+        audit.record(db, user_id=user_id, action="add_auditor", entity="visit", entity_id=visit_id,
+                     after={"user_id": co_auditor_id})
+
+
+def _is_admin(db, user_id):
+    return db.execute("SELECT role FROM users WHERE id = ?", [user_id]).fetchone() == ("admin",)
+
+
+def is_member(db, visit_id, user_id):
+    """True when the user is one of the visit's auditors."""
+    return db.execute("SELECT 1 FROM visit_auditors WHERE visit_id = ? AND user_id = ?",
+                      [visit_id, user_id]).fetchone() is not None
+
+
 def get_visit(db, visit_id):
-    """A visit with its campaign, section, person and auditor, or None."""
+    """A visit with its campaign, section, person and lead auditor (as frozen, once locked), or None."""
     rows = list(db.query(
         """
         SELECT v.*, c.code AS campaign_code, c.title AS campaign_title, c.fiscal_year,
                sec.code AS section_code, sec.name AS section_name, sec.my_number, sec.outsourced,
                s.staff_no, s.name AS person_name, s.kana, s.employment, s.uses_pc,
-               u.display_name AS auditor_name,
+               u.display_name AS auditor_name, r.body AS frozen,
                (SELECT n.id FROM visits n WHERE n.supersedes_id = v.id) AS superseded_by
         FROM visits v JOIN campaigns c ON c.id = v.campaign_id JOIN sections sec ON sec.id = v.section_id
-        JOIN staff s ON s.id = v.staff_id JOIN users u ON u.id = v.auditor_id WHERE v.id = ?
+        JOIN staff s ON s.id = v.staff_id JOIN users u ON u.id = v.auditor_id
+        LEFT JOIN visit_records r ON r.visit_id = v.id WHERE v.id = ?
         """,
         [visit_id],
     ))
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    visit = rows[0]
+    frozen = json.loads(visit.pop("frozen")) if visit["frozen"] else None
+    if frozen:  # what was signed, not what the roster says today
+        subject = frozen["subject"]
+        visit.update(staff_no=subject["staff_no"], person_name=subject["name"], kana=subject["kana"],
+                     employment=subject["employment"], section_code=subject["section_code"],
+                     section_name=subject["section_name"])
+    return visit
 
 
 def list_visits(db, *, campaign_id=None, staff_id=None, limit=100):
@@ -74,108 +151,72 @@ def list_visits(db, *, campaign_id=None, staff_id=None, limit=100):
     params = [value for _, value in conditions]
     return list(db.query(
         f"""
-        SELECT v.id, v.status, v.started_at, v.locked_at, v.version, v.draw_id, s.name AS person_name,
-               s.staff_no, sec.name AS section_name, c.code AS campaign_code, u.display_name AS auditor_name,
-               (SELECT count(*) FROM visit_results r WHERE r.visit_id = v.id AND r.result <> '') AS done
+        SELECT v.id, v.status, v.started_at, v.locked_at, v.version, v.draw_id, v.selection_reason,
+               coalesce(json_extract(r.body, '$.subject.name'), s.name) AS person_name,
+               coalesce(json_extract(r.body, '$.subject.staff_no'), s.staff_no) AS staff_no,
+               coalesce(json_extract(r.body, '$.subject.section_name'), sec.name) AS section_name,
+               c.code AS campaign_code, u.display_name AS auditor_name,
+               (SELECT count(*) FROM visit_results x WHERE x.visit_id = v.id AND x.result <> '') AS done
         FROM visits v JOIN staff s ON s.id = v.staff_id JOIN sections sec ON sec.id = v.section_id
         JOIN campaigns c ON c.id = v.campaign_id JOIN users u ON u.id = v.auditor_id
+        LEFT JOIN visit_records r ON r.visit_id = v.id
         {where} ORDER BY v.id DESC LIMIT ?
         """,
         params + [limit],
     ))
 
 
-def applicable_checks(db, visit):
-    """The on-site checks that apply to this person and section, from the campaign's pinned list."""
-    checklist = pinned_onsite(db, get_campaign(db, campaign_id=visit["campaign_id"]))
-    checks = checklist.applicable(uses_pc=bool(visit["uses_pc"]), my_number=bool(visit["my_number"]),
-                                  outsourced=bool(visit["outsourced"]))
-    return checklist, checks
-
-
-def self_reports(db, visit):
-    """What this person answered in the visit's campaign: {item no: (item, answer option or None, date)}."""
-    campaign = get_campaign(db, campaign_id=visit["campaign_id"])
-    sheet = pinned_selfcheck(db, campaign)
-    response = db.execute(
-        "SELECT id, answered_on FROM selfcheck_responses WHERE campaign_id = ? AND staff_id = ?",
-        [visit["campaign_id"], visit["staff_id"]],
-    ).fetchone()
-    answers = {}
-    if response:
-        answers = dict(db.execute("SELECT item_no, answer FROM selfcheck_answers WHERE response_id = ?", [response[0]]))
-    answered_on = response[1] if response else None
-    return {
-        item.no: (item, sheet.answer(answers[item.no]) if item.no in answers else None, answered_on)
-        for item in sheet.items
-    }
-
-
-def walk(db, visit):
-    """Everything the walk-through shows: per check its guidance, self-reports, result, remark, photos."""
-    checklist, checks = applicable_checks(db, visit)
-    reports = self_reports(db, visit)
-    saved = {row["check_code"]: row for row in db.query("SELECT * FROM visit_results WHERE visit_id = ?", [visit["id"]])}
-    photos = {}
-    for photo in db.query(
-        "SELECT id, check_code, width, height FROM photos WHERE visit_id = ? AND deleted_at IS NULL ORDER BY id",
-        [visit["id"]],
-    ):
-        photos.setdefault(photo["check_code"], []).append(photo)
-    steps = []
-    flags = {"uses_pc": bool(visit["uses_pc"]), "my_number": bool(visit["my_number"]),
-             "outsourced": bool(visit["outsourced"])}
-    for check in checks:
-        row = saved.get(check.code, {})
-        # Only items that apply to this person: item 23 means nothing in a section without My Number work.
-        linked = [reports[no] for no in check.verifies if no in reports and applies(reports[no][0].group, **flags)]
-        result = row.get("result", "")
-        steps.append({
-            "check": check,
-            "result": result,
-            "result_label": checklist.result(result).label if result else "",
-            "remark": row.get("remark", ""),
-            "photos": photos.get(check.code, []),
-            "reports": linked,
-            "claims_done": any(option and option.reported == "done" for _, option, _ in linked),
-            "discrepancy": crosscheck.is_discrepancy([option.reported if option else None for _, option, _ in linked], result),
-        })
-    return checklist, steps
-
-
 def save_change(db, visit_id, user_id, *, key, field, value, changed_at, check_code=None):
     """Apply one autosaved change exactly once; an older change never overwrites a newer one.
 
-    `key` makes a retried request harmless; `changed_at` is the browser's clock at the change, so a
-    change replayed after a Wi-Fi drop loses to one made later in another tab.
+    `key` makes a retried request harmless, and answers only the same change again (another visit
+    or field under a used key is refused). `changed_at` is the browser's clock at the change, so a
+    change replayed after a Wi-Fi drop loses to one made later in another tab; a clock more than
+    a day off the server's is not trusted, and the server's time is used instead.
     """
     if not KEY.match(key or ""):
         raise VisitError("変更の識別子が正しくありません。")
     if field not in FIELDS:
         raise VisitError("保存できない項目です。")
-    if not CLIENT_TIME.match(changed_at or ""):
-        changed_at = client_now()
+    target = json.dumps([visit_id, field, check_code if field != "comment" else None])
     with immediate(db):
-        done = db.execute("SELECT response FROM idempotency_keys WHERE key = ?", [key]).fetchone()
+        done = db.execute("SELECT response, target FROM idempotency_keys WHERE key = ?", [key]).fetchone()
         if done:
+            if done[1] is not None and done[1] != target:
+                raise VisitConflict("この変更の識別子は別の入力に使われています。画面を再読み込みしてください。")
             return json.loads(done[0])
-        visit = _open_visit(db, visit_id)
+        visit = _open_visit(db, visit_id, user_id)
+        changed_at, distrusted = trusted_time(changed_at)
+        if distrusted:
+            audit.record(db, user_id=user_id, action="clock_distrusted", entity="visit", entity_id=visit_id,
+                         after={"client_time": distrusted, "used": changed_at})
         if field == "comment":
             applied = _save_comment(db, visit, user_id, value, changed_at)
         else:
             applied = _save_result_field(db, visit, user_id, check_code, field, value, changed_at)
         response = {"saved": True, "applied": applied, "key": key}
         db["idempotency_keys"].insert({"key": key, "user_id": user_id, "response": json.dumps(response),
-                                       "created_at": now_iso()})
+                                       "created_at": now_iso(), "target": target})
     return response
 
 
+def trusted_time(changed_at):
+    """(time to order the change by, the rejected browser time or None): within a day of the server's clock."""
+    server = datetime.now(timezone.utc)
+    if not CLIENT_TIME.match(changed_at or ""):
+        return _browser_format(server), None
+    client = datetime.fromisoformat(changed_at.replace("Z", "+00:00"))
+    if abs(client - server) > CLOCK_TOLERANCE:
+        return _browser_format(server), changed_at
+    return _browser_format(client), None
+
+
 def _save_result_field(db, visit, user_id, check_code, field, value, changed_at):
-    checklist, checks = applicable_checks(db, visit)
-    if check_code not in {c.code for c in checks}:
+    current = record.load(db, visit["id"])
+    if check_code not in {step.check.code for step in current.steps}:
         raise VisitError("この訪問に含まれない確認項目です。")
     value = (value or "").strip() if field == "remark" else (value or "")
-    if field == "result" and value and value not in {r.code for r in checklist.results}:
+    if field == "result" and value and value not in {r.code for r in current.checklist.results}:
         raise VisitError("結果の選択肢にない値です。")
     if field == "remark" and len(value) > MAX_REMARK:
         raise VisitError(f"所見は {MAX_REMARK} 文字以内にしてください。")
@@ -183,7 +224,7 @@ def _save_result_field(db, visit, user_id, check_code, field, value, changed_at)
         f"SELECT {field}, {field}_changed_at FROM visit_results WHERE visit_id = ? AND check_code = ?",
         [visit["id"], check_code],
     ).fetchone()
-    if row and row[1] and row[1] > changed_at:
+    if row and _later(row[1], changed_at):
         return False  # a later change already won
     db.execute(
         f"""INSERT INTO visit_results (visit_id, check_code, {field}, {field}_changed_at, updated_at, updated_by)
@@ -203,7 +244,7 @@ def _save_comment(db, visit, user_id, value, changed_at):
     value = (value or "").strip()
     if len(value) > MAX_COMMENT:
         raise VisitError(f"総評は {MAX_COMMENT} 文字以内にしてください。")
-    if visit["comment_changed_at"] and visit["comment_changed_at"] > changed_at:
+    if _later(visit["comment_changed_at"], changed_at):
         return False
     db["visits"].update(visit["id"], {"overall_comment": value, "comment_changed_at": changed_at})
     audit.record(db, user_id=user_id, action="set_comment", entity="visit", entity_id=visit["id"],
@@ -211,26 +252,39 @@ def _save_comment(db, visit, user_id, value, changed_at):
     return True
 
 
-def _open_visit(db, visit_id):
+def _open_visit(db, visit_id, user_id=None):
+    """The visit, if it is still open and (given a user) that user is on its team."""
     visit = get_visit(db, visit_id)
     if visit is None:
         raise VisitError("訪問記録がありません。")
     if visit["status"] == "locked":
         raise VisitLocked("この監査記録は署名済みで確定しています。修正は「訂正」から行ってください。")
+    if user_id is not None and not is_member(db, visit_id, user_id):
+        raise VisitNotMember("この実地監査の担当ではありません。主担当の監査員に共同監査員として加えてもらってください。")
     return visit
+
+
+def _later(stored, changed_at):
+    """True when the stored change is the newer one; a stamp beyond the clock bound (saved before it
+    was enforced, by a tablet with a wrong clock) never wins, or that field could never change again."""
+    limit = _browser_format(datetime.now(timezone.utc) + CLOCK_TOLERANCE)
+    return bool(stored) and limit >= stored > changed_at
+
+
+def _browser_format(moment):
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def client_now():
     """Now in the browser's format (UTC, milliseconds), for changes that arrive without a time."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _browser_format(datetime.now(timezone.utc))
 
 
 def add_photo(db, visit_id, user_id, check_code, stored):
     """Attach a processed photo (see photos.process) to a check of an open visit; returns its id."""
     with immediate(db):
-        visit = _open_visit(db, visit_id)
-        _, checks = applicable_checks(db, visit)
-        check = next((c for c in checks if c.code == check_code), None)
+        _open_visit(db, visit_id, user_id)
+        check = next((s.check for s in record.load(db, visit_id).steps if s.check.code == check_code), None)
         if check is None:
             raise VisitError("この訪問に含まれない確認項目です。")
         if check.photo != "allowed":
@@ -248,7 +302,7 @@ def add_photo(db, visit_id, user_id, check_code, stored):
 def remove_photo(db, visit_id, photo_id, user_id):
     """Withdraw a photo from an open visit (the file stays for the audit trail)."""
     with immediate(db):
-        _open_visit(db, visit_id)
+        _open_visit(db, visit_id, user_id)
         row = db.execute("SELECT check_code FROM photos WHERE id = ? AND visit_id = ? AND deleted_at IS NULL",
                          [photo_id, visit_id]).fetchone()
         if row is None:
@@ -264,10 +318,17 @@ def get_photo(db, visit_id, photo_id):
     return rows[0] if rows else None
 
 
-def missing_results(db, visit):
-    """Titles of applicable checks that have no result yet."""
-    _, steps = walk(db, visit)
-    return [step["check"].title for step in steps if not step["result"]]
+def not_ready(steps):
+    """Why the visit cannot be signed yet: checks without a result, and findings without a remark."""
+    problems = []
+    missing = [step.check.title for step in steps if not step.result]
+    if missing:
+        problems.append(f"結果が未入力の確認項目があります: {'、'.join(missing)}")
+    silent = [step.check.title for step in steps if step.failed and not step.remark]
+    if silent:
+        # The sheet states the auditor's words as the fact, so a finding needs them before anyone signs.
+        problems.append(f"不適合・重大の所見（見たこと）が未記入の確認項目があります: {'、'.join(silent)}")
+    return problems
 
 
 def signatures(db, visit_id):
@@ -288,10 +349,10 @@ def sign(db, visit_id, user_id, *, role, name, data_url=None, refused=False, rea
         raise VisitError("署名を拒否する理由を入力してください。")
     png = None if refused else signature_png(data_url)
     with immediate(db):
-        visit = _open_visit(db, visit_id)
-        missing = missing_results(db, visit)
-        if missing:
-            raise VisitError(f"結果が未入力の確認項目があります: {'、'.join(missing)}")
+        _open_visit(db, visit_id, user_id)
+        problems = not_ready(record.load(db, visit_id).steps)
+        if problems:
+            raise VisitError(" ".join(problems))
         db.execute("DELETE FROM signatures WHERE visit_id = ? AND role = ?", [visit_id, role])
         db["signatures"].insert({
             "visit_id": visit_id, "role": role, "name": name, "png": png,
@@ -301,6 +362,7 @@ def sign(db, visit_id, user_id, *, role, name, data_url=None, refused=False, rea
         audit.record(db, user_id=user_id, action="refuse_signature" if refused else "sign", entity="visit",
                      entity_id=visit_id, after={"role": role, "name": name, "reason": reason if refused else None})
         if set(signatures(db, visit_id)) == set(ROLES):
+            record.freeze(db, visit_id)
             db["visits"].update(visit_id, {"status": "locked", "locked_at": now_iso()})
             audit.record(db, user_id=user_id, action="lock", entity="visit", entity_id=visit_id)
             return True
@@ -340,13 +402,19 @@ def amend(db, visit_id, user_id, reason):
         raise VisitError("訂正できるのは署名済みで確定した記録だけです。")
     if visit["superseded_by"]:
         raise VisitError("この記録は既に訂正されています。最新の版を訂正してください。")
+    signed = record.load(db, visit_id)
+    # The correction covers the same checks as the signed version, whatever the roster says now.
+    scope = {"checks": [step.check.code for step in signed.steps], "uses_pc": signed.subject.uses_pc,
+             "my_number": signed.subject.my_number, "outsourced": signed.subject.outsourced}
     with immediate(db):
         new_id = db["visits"].insert({
             "campaign_id": visit["campaign_id"], "section_id": visit["section_id"], "staff_id": visit["staff_id"],
-            "draw_id": visit["draw_id"], "auditor_id": user_id, "status": "open",
-            "overall_comment": visit["overall_comment"], "started_at": visit["started_at"],
+            "draw_id": visit["draw_id"], "selection_reason": visit["selection_reason"], "auditor_id": user_id,
+            "status": "open", "overall_comment": visit["overall_comment"], "started_at": visit["started_at"],
             "version": visit["version"] + 1, "supersedes_id": visit_id, "amendment_reason": reason,
+            "scope": json.dumps(scope),
         }).last_pk
+        _add_auditor(db, new_id, user_id, "lead", user_id)
         db.execute(
             "INSERT INTO visit_results (visit_id, check_code, result, remark, result_changed_at, remark_changed_at,"
             " updated_at, updated_by) SELECT ?, check_code, result, remark, result_changed_at, remark_changed_at,"
@@ -359,6 +427,13 @@ def amend(db, visit_id, user_id, reason):
         audit.record(db, user_id=user_id, action="amend", entity="visit", entity_id=new_id,
                      after={"supersedes": visit_id, "reason": reason})
     return new_id
+
+
+def drawn_count(db, campaign_id):
+    """How many current locked visits of a campaign chose their person by a draw."""
+    return db.execute("SELECT count(*) FROM visits v WHERE v.campaign_id = ? AND v.status = 'locked'"
+                      " AND v.draw_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM visits n"
+                      " WHERE n.supersedes_id = v.id AND n.status = 'locked')", [campaign_id]).fetchone()[0]
 
 
 def visited_staff(db, campaign_id):

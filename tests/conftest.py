@@ -1,11 +1,12 @@
 """Fixtures: a fresh instance folder per test, the app, clients, and factories for people and files."""
+from pathlib import Path
+
 import pytest
 
-from spotcheck import auth, campaigns, create_app, imports, loaded_forms, migrations, visits
+from spotcheck import auth, campaigns, create_app, imports, issuance, loaded_forms, migrations, photos, visits
 from spotcheck.db import connect
 from tests.factories import (PASSWORD, SECTION_HEADER, SECTIONS, SELFCHECK_HEADER, STAFF, STAFF_HEADER, answers_row,
-                             csv_bytes, import_selfcheck)
-
+                             csv_bytes, fill_all, import_selfcheck, jpeg, sign_both, soon)
 
 
 @pytest.fixture
@@ -84,5 +85,23 @@ def visit(db, city, make_user):
     import_selfcheck(db, city, csv_bytes(SELFCHECK_HEADER, [answers_row("000101", s19="①", s3="③")]))
     auditor = make_user("auditor")
     staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
-    visit_id = visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=auditor)
+    visit_id = visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=auditor,
+                                  reason="前回の指摘の再確認")
     return {"id": visit_id, "auditor": auditor}
+
+
+@pytest.fixture
+def issued(app, db, visit):
+    """A locked visit with a finding, a discrepancy and a photo; returns (visit, serial)."""
+    stored = photos.process(jpeg(), Path(app.instance_path) / "photos")
+    visits.add_photo(db, visit["id"], visit["auditor"], "external_media", stored)
+    fill_all(db, visit)
+    visits.save_change(db, visit["id"], visit["auditor"], key="f" * 20, field="result", value="nonconformity",
+                       changed_at=soon(60), check_code="external_media")
+    visits.save_change(db, visit["id"], visit["auditor"], key="g" * 20, field="remark",
+                       value="未登録のUSBメモリが挿さったままだった", changed_at=soon(60),
+                       check_code="external_media")
+    sign_both(db, visit, refusal="指摘に納得できない")
+    return visit, issuance.get_sheet(db, visit_id=visit["id"])["serial"]
+
+

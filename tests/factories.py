@@ -3,10 +3,11 @@ import base64
 import csv
 import hashlib
 import io
+from datetime import datetime, timedelta, timezone
 
 from PIL import Image, ImageDraw
 
-from spotcheck import imports, issuance, visits
+from spotcheck import imports, issuance, record, visits
 
 PASSWORD = "correct horse battery"
 DUE = {"nonconformity": 30, "major": 7}
@@ -58,17 +59,26 @@ def signature_url(blank=False):
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def change(db, v, field, value, check="external_media", at="2026-11-27T01:00:00.000Z", key=None):
+# The tablets' clock in tests: the server trusts a browser time only within a day of its own.
+BASE = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def soon(seconds=0):
+    """A browser timestamp `seconds` after the start of the test run."""
+    return (BASE + timedelta(seconds=seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def change(db, v, field, value, check="external_media", at=None, key=None):
     """One autosaved change from the tablet (a stable key per visit, field, check, value and time)."""
+    at = at or soon()
     key = key or hashlib.sha256(f"{v['id']}{field}{check}{value}{at}".encode()).hexdigest()[:32]
     return visits.save_change(db, v["id"], v["auditor"], key=key, field=field, value=value, changed_at=at,
                               check_code=check)
 
 
 def steps_by_code(db, v):
-    """The visit's walk steps keyed by check code."""
-    _, steps = visits.walk(db, visits.get_visit(db, v["id"]))
-    return {s["check"].code: s for s in steps}
+    """The visit's steps (record.Step) keyed by check code."""
+    return {step.check.code: step for step in record.load(db, v["id"]).steps}
 
 
 def fill_all(db, v, result="ok"):
@@ -77,9 +87,22 @@ def fill_all(db, v, result="ok"):
         change(db, v, "result", result, check=code)
 
 
-def sign_both(db, visit, refusal=None):
-    """Both sides sign (or the audited person refuses with a reason), which locks and issues the visit."""
+def sign_both(db, visit, refusal=None, remark="机上に未登録のUSBメモリがあった"):
+    """Both sides sign (or the audited person refuses), which locks and issues the visit.
+
+    A finding cannot be signed without the auditor's remark, so one is written where it is missing.
+    """
+    for code, step in steps_by_code(db, visit).items():
+        if step.failed and not step.remark and remark:
+            change(db, visit, "remark", remark, check=code, at=soon(30))
     issuance.sign(db, visit["id"], visit["auditor"], due_days=DUE, role="auditor", name="監査 太郎",
                   data_url=signature_url())
     issuance.sign(db, visit["id"], visit["auditor"], due_days=DUE, role="auditee", name="鈴木 一郎",
                   data_url=None if refusal else signature_url(), refused=bool(refusal), reason=refusal or "")
+
+
+def jpeg(color=(200, 60, 60)):
+    """A plain 800×600 camera-like JPEG."""
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), color).save(out, "JPEG")
+    return out.getvalue()

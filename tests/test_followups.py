@@ -4,14 +4,14 @@ from datetime import date, timedelta
 import pytest
 
 from spotcheck import auth, followups, issuance, visits
-from tests.factories import change, fill_all, sign_both, signature_url
+from tests.factories import change, fill_all, sign_both, signature_url, soon
 
 
 @pytest.fixture
 def finding(db, visit, city):
     """A locked visit of 000101 (総務課) with one 重大 at external_media; returns the follow-up row."""
     fill_all(db, visit)
-    change(db, visit, "result", "major", check="external_media", at="2030-01-01T00:00:00.000Z")
+    change(db, visit, "result", "major", check="external_media", at=soon(60))
     sign_both(db, visit)
     [row] = followups.listing(db)
     return row
@@ -87,7 +87,7 @@ def test_amendment_that_clears_a_finding_withdraws_its_follow_up(db, finding):
     visit = visits.get_visit(db, finding["visit_id"])
     new_id = visits.amend(db, visit["id"], visit["auditor_id"], "結果の誤記")
     amended = {"id": new_id, "auditor": visit["auditor_id"]}
-    change(db, amended, "result", "ok", check="external_media", at="2031-01-01T00:00:00.000Z")
+    change(db, amended, "result", "ok", check="external_media", at=soon(120))
     sign_both(db, amended)
     assert followups.get(db, finding["id"])["state"] == "withdrawn"
 
@@ -101,7 +101,8 @@ def test_overdue_follow_ups_are_listed(db, finding):
 
 def test_due_days_come_from_configuration_and_nothing_opens_before_both_sign(db, visit):
     fill_all(db, visit)
-    change(db, visit, "result", "nonconformity", check="wire_lock", at="2030-01-01T00:00:00.000Z")
+    change(db, visit, "result", "nonconformity", check="wire_lock", at=soon(60))
+    change(db, visit, "remark", "ワイヤーロックが外れていた", check="wire_lock", at=soon(60))
     due = {"nonconformity": 10, "major": 1}
     issuance.sign(db, visit["id"], visit["auditor"], due_days=due, role="auditor", name="監査", data_url=signature_url())
     assert followups.listing(db) == []

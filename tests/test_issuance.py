@@ -1,42 +1,21 @@
 """Issued sheets: the PDF of a real visit, the public verify page, tamper detection and the chain."""
 import io
-import subprocess
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from spotcheck import integrity, issuance, photos, printing, visits
-from tests.factories import fill_all, sign_both, steps_by_code
+from tests.factories import fill_all, jpeg, sign_both, steps_by_code, soon
+from tests.system import poppler
 
 pytestmark = pytest.mark.usefixtures("city")
-
-
-def jpeg(color=(200, 60, 60)):
-    out = io.BytesIO()
-    Image.new("RGB", (800, 600), color).save(out, "JPEG")
-    return out.getvalue()
-
-
-@pytest.fixture
-def issued(app, db, visit):
-    """A locked visit with a finding, a discrepancy and a photo; returns (visit, serial)."""
-    stored = photos.process(jpeg(), Path(app.instance_path) / "photos")
-    visits.add_photo(db, visit["id"], visit["auditor"], "external_media", stored)
-    fill_all(db, visit)
-    visits.save_change(db, visit["id"], visit["auditor"], key="f" * 20, field="result", value="nonconformity",
-                       changed_at="2030-01-01T00:00:00.000Z", check_code="external_media")
-    visits.save_change(db, visit["id"], visit["auditor"], key="g" * 20, field="remark",
-                       value="未登録のUSBメモリが挿さったままだった", changed_at="2030-01-01T00:00:00.000Z",
-                       check_code="external_media")
-    sign_both(db, visit, refusal="指摘に納得できない")
-    return visit, issuance.get_sheet(db, visit_id=visit["id"])["serial"]
 
 
 def pdf_text(data, tmp_path):
     path = tmp_path / "sheet.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return poppler("pdftotext", "-layout", str(path), "-").decode()
 
 
 def test_locking_issues_a_serial_and_chains_its_digest(db, issued):
@@ -104,7 +83,7 @@ def test_a_photo_file_changed_on_disk_is_detected(app, db, issued):
 def test_deleting_a_chain_entry_is_named_by_verify_chain(runner, db, issued, visit, city, make_user):
     # Issue a second sheet so there is a link after the deleted one.
     staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000102'").fetchone()[0]
-    second = {"id": visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=visit["auditor"]),
+    second = {"id": visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=visit["auditor"], reason="テスト"),
               "auditor": visit["auditor"]}
     fill_all(db, second)
     sign_both(db, second)
@@ -120,7 +99,7 @@ def test_an_amendment_supersedes_the_old_serial(db, issued, client):
     new_id = visits.amend(db, visit["id"], visit["auditor"], "所見の誤記")
     amended = {"id": new_id, "auditor": visit["auditor"]}
     visits.save_change(db, new_id, visit["auditor"], key="h" * 20, field="remark", value="訂正後の所見",
-                       changed_at="2030-02-01T00:00:00.000Z", check_code="external_media")
+                       changed_at=soon(180), check_code="external_media")
     sign_both(db, amended)
     new_serial = issuance.get_sheet(db, visit_id=new_id)["serial"]
     assert new_serial == "R6-0001-v2"
@@ -128,7 +107,7 @@ def test_an_amendment_supersedes_the_old_serial(db, issued, client):
     assert old["state"] == issuance.SUPERSEDED and old["superseded_by"] == new_serial
     assert "R6-0001-v2" in client.get(f"/verify/{serial}").get_data(as_text=True)
     assert issuance.status(db, new_serial)["state"] == issuance.VALID
-    assert steps_by_code(db, amended)["external_media"]["remark"] == "訂正後の所見"
+    assert steps_by_code(db, amended)["external_media"].remark == "訂正後の所見"
 
 
 def test_uploaded_pdf_is_matched_exactly(client, login, issued, runner, tmp_path):
@@ -153,8 +132,7 @@ def test_qr_code_on_the_printed_sheet_opens_the_verify_page(client, login, db, i
     visit, serial = issued
     login("auditor", "printer")
     (tmp_path / "s.pdf").write_bytes(client.get(f"/visits/{visit['id']}/sheet.pdf").data)
-    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(tmp_path / "s.pdf"),
-                    str(tmp_path / "p")], check=True)
+    poppler("pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(tmp_path / "s.pdf"), str(tmp_path / "p"))
     [page] = list(tmp_path.glob("p*.png"))
     [code] = zxingcpp.read_barcodes(Image.open(page))
     digest = issuance.get_sheet(db, serial=serial)["digest"]

@@ -39,6 +39,7 @@ AUDIENCE = {
     "visits.photo": {"admin", "auditor"},
     "visits.sign": {"admin", "auditor"},
     "visits.amend": {"admin", "auditor"},
+    "visits.add_auditor": {"admin", "auditor"},
     "visits.log": {"admin"},
     "sheets.visit_sheet": {"admin", "auditor"},
     "sheets.batch": {"admin"},

@@ -9,22 +9,22 @@ from PIL import Image
 
 from spotcheck import visits
 from spotcheck.sqlite import connect
-from tests.factories import change, fill_all, signature_url, steps_by_code
+from tests.factories import change, fill_all, signature_url, steps_by_code, soon
 
 
 def test_walk_lists_applicable_checks_with_the_persons_own_answers(db, visit):
     steps = steps_by_code(db, visit)
     assert "outsourcing_file" in steps and "counter_visibility" not in steps  # 総務課: outsourcing, no My Number
     usb = steps["external_media"]
-    assert [(item.no, option.label) for item, option, _ in usb["reports"]] == [(19, "① できている")]
-    assert usb["claims_done"] is True
+    assert [(r.item.no, r.option.label) for r in usb.reports] == [(19, "① できている")]
+    assert usb.claims_done is True
 
 
 def test_over_reporting_is_marked_as_a_discrepancy(db, visit):
     change(db, visit, "result", "nonconformity")
     change(db, visit, "result", "ok", check="wire_lock")  # answered ③ but fine: not a discrepancy
     steps = steps_by_code(db, visit)
-    assert steps["external_media"]["discrepancy"] is True and steps["wire_lock"]["discrepancy"] is False
+    assert steps["external_media"].discrepancy is True and steps["wire_lock"].discrepancy is False
 
 
 def test_the_same_change_sent_twice_is_applied_once(db, visit):
@@ -36,17 +36,17 @@ def test_the_same_change_sent_twice_is_applied_once(db, visit):
 
 
 def test_an_older_change_replayed_after_a_newer_one_does_not_overwrite_it(db, visit):
-    change(db, visit, "result", "ok", at="2026-11-27T01:00:05.000Z", key="b" * 20)
-    stale = change(db, visit, "result", "major", at="2026-11-27T01:00:01.000Z", key="c" * 20)
+    change(db, visit, "result", "ok", at=soon(5), key="b" * 20)
+    stale = change(db, visit, "result", "major", at=soon(1), key="c" * 20)
     assert stale["applied"] is False
-    assert steps_by_code(db, visit)["external_media"]["result"] == "ok"
+    assert steps_by_code(db, visit)["external_media"].result == "ok"
 
 
 def test_result_and_remark_are_independent(db, visit):
-    change(db, visit, "remark", "USBメモリが机上にあった", at="2026-11-27T01:00:09.000Z")
-    change(db, visit, "result", "nonconformity", at="2026-11-27T01:00:01.000Z")
+    change(db, visit, "remark", "USBメモリが机上にあった", at=soon(9))
+    change(db, visit, "result", "nonconformity", at=soon(1))
     step = steps_by_code(db, visit)["external_media"]
-    assert step["result"] == "nonconformity" and step["remark"] == "USBメモリが机上にあった"
+    assert step.result == "nonconformity" and step.remark == "USBメモリが机上にあった"
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_signing_needs_every_result_and_both_signatures_lock_the_visit(db, visit
     record = visits.get_visit(db, visit["id"])
     assert record["status"] == "locked"
     with pytest.raises(visits.VisitLocked):
-        change(db, visit, "result", "major", at="2026-11-28T00:00:00.000Z")
+        change(db, visit, "result", "major", at=soon(3600))
     # Even a direct write is refused by the database.
     with pytest.raises(Exception, match="locked"):
         db.execute("UPDATE visit_results SET result = 'major' WHERE visit_id = ?", [visit["id"]])
@@ -111,7 +111,7 @@ def test_amendment_creates_a_new_version_and_keeps_the_old_one(db, visit):
     new = visits.get_visit(db, new_id)
     assert new["version"] == 2 and new["status"] == "open" and new["supersedes_id"] == visit["id"]
     assert visits.get_visit(db, visit["id"])["superseded_by"] == new_id
-    assert steps_by_code(db, {"id": new_id})["external_media"]["result"] == "ok"
+    assert steps_by_code(db, {"id": new_id})["external_media"].result == "ok"
     with pytest.raises(visits.VisitError, match="既に訂正"):
         visits.amend(db, visit["id"], visit["auditor"], "二度目")
 
@@ -119,7 +119,7 @@ def test_amendment_creates_a_new_version_and_keeps_the_old_one(db, visit):
 def test_two_auditors_saving_at_once_both_succeed(app, db, city, make_user):
     second = make_user("auditor", "second")
     ids = [db.execute("SELECT id FROM staff WHERE staff_no = ?", [no]).fetchone()[0] for no in ("000101", "000102")]
-    visit_ids = [visits.start_visit(db, campaign_id=city["id"], staff_id=i, auditor_id=second) for i in ids]
+    visit_ids = [visits.start_visit(db, campaign_id=city["id"], staff_id=i, auditor_id=second, reason="テスト") for i in ids]
     errors = []
 
     def save_many(visit_id, tag):
@@ -127,7 +127,7 @@ def test_two_auditors_saving_at_once_both_succeed(app, db, city, make_user):
         try:
             for n in range(30):
                 visits.save_change(conn, visit_id, second, key=f"{tag}{n:020d}", field="remark", value=f"{tag}{n}",
-                                   changed_at=f"2026-11-27T01:00:{n:02d}.000Z", check_code="clear_desk")
+                                   changed_at=soon(n), check_code="clear_desk")
         except Exception as error:  # noqa: BLE001 — the test reports any failure below
             errors.append(error)
         finally:
@@ -146,12 +146,12 @@ def test_two_auditors_saving_at_once_both_succeed(app, db, city, make_user):
 def test_the_same_check_saved_from_two_tabs_keeps_the_later_change(client, login, db, city):
     login("auditor")
     staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
-    client.post("/visits", data={"campaign_id": city["id"], "staff_id": staff_id})
+    client.post("/visits", data={"campaign_id": city["id"], "staff_id": staff_id, "reason": "テスト"})
     visit_id = db.execute("SELECT max(id) FROM visits").fetchone()[0]
     later = {"key": "t" * 20, "field": "result", "check": "clear_desk", "value": "ok",
-             "changed_at": "2026-11-27T01:00:10.000Z"}
+             "changed_at": soon(10)}
     earlier = {"key": "u" * 20, "field": "result", "check": "clear_desk", "value": "major",
-               "changed_at": "2026-11-27T01:00:02.000Z"}
+               "changed_at": soon(2)}
     for body in (later, earlier, earlier, later):
         response = client.post(f"/visits/{visit_id}/changes", json=body)
         assert response.status_code == 200
@@ -162,7 +162,7 @@ def test_the_same_check_saved_from_two_tabs_keeps_the_later_change(client, login
 def test_section_heads_and_viewers_never_see_visits_or_draws(client, login, db, city, make_user):
     auditor = make_user("auditor")
     staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
-    visit_id = visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=auditor)
+    visit_id = visits.start_visit(db, campaign_id=city["id"], staff_id=staff_id, auditor_id=auditor, reason="テスト")
     login("section_head", section_code="0101")
     for url in ("/visits", f"/visits/{visit_id}", "/draws/1", f"/visits/{visit_id}/sign"):
         assert client.get(url).status_code == 403, url
@@ -170,7 +170,7 @@ def test_section_heads_and_viewers_never_see_visits_or_draws(client, login, db, 
 
 
 def test_walk_page_renders_self_reports_and_locked_page_is_read_only(client, login, db, visit):
-    login("admin")
+    visits.add_co_auditor(db, visit["id"], visit["auditor"], login("admin"))
     page = client.get(f"/visits/{visit['id']}").get_data(as_text=True)
     assert "本人の自己申告" in page and "No.19" in page and "① できている" in page
     lock(db, visit)
@@ -189,7 +189,7 @@ def upload(client, visit_id, data, check="external_media", name="photo.jpg"):
 
 
 def test_photo_upload_through_the_page_stores_a_clean_copy_and_serves_it_to_the_team(client, login, db, visit, app):
-    login("auditor", "camera")
+    visits.add_co_auditor(db, visit["id"], visit["auditor"], login("auditor", "camera"))
     out = io.BytesIO()
     Image.new("RGB", (2000, 1500), (90, 120, 200)).save(out, "JPEG")
     response = upload(client, visit["id"], out.getvalue())
@@ -209,7 +209,7 @@ def test_photo_upload_through_the_page_stores_a_clean_copy_and_serves_it_to_the_
 ])
 def test_hostile_or_forbidden_photos_are_refused_and_nothing_is_kept(client, login, db, visit, app, data, check,
                                                                      message):
-    login("auditor", "camera")
+    visits.add_co_auditor(db, visit["id"], visit["auditor"], login("auditor", "camera"))
     if data is None:
         out = io.BytesIO()
         Image.new("RGB", (100, 100)).save(out, "JPEG")

@@ -78,8 +78,11 @@
         } catch (networkError) {
           break;  // offline: keep everything, try again later
         }
-        if (response.ok || response.status === 409 || response.status === 422) {
-          if (!response.ok) showError((await response.json().catch(() => ({}))).error || text("failed"));
+        if (response.ok || response.status === 403 || response.status === 409 || response.status === 422) {
+          const body = await response.json().catch(() => ({}));
+          if (!response.ok) showError(body.error || text("failed"));
+          // Stored or not, the status must never say 保存済み for a change that lost to a newer one.
+          else if (body.applied === false) showError(text("not-applied"));
           queue.shift();
           persist();
         } else {
@@ -240,6 +243,9 @@
       row.querySelector("[data-summary-result]").textContent = resultLabel(result);
       const gap = step.dataset.claimsDone === "1" && (result === "nonconformity" || result === "major");
       row.querySelector("[data-summary-gap]").textContent = gap ? text("gap") : "";
+      const failed = result === "nonconformity" || result === "major";
+      const silent = failed && !step.querySelector("[data-remark]").value.trim();
+      row.querySelector("[data-summary-remark]").textContent = silent ? text("remark-missing") : "";
       row.classList.toggle("gap", gap);
     });
   }

@@ -7,7 +7,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import campaigns, draw, issuance, photos, roster, visits
+from .. import auth, campaigns, draw, issuance, photos, record, roster, visits
 from ..db import get_db
 from ..security import roles
 
@@ -98,12 +98,12 @@ def draw_person():
 def draw_record(draw_id):
     """The draw's full record: pool, weights, each chance, seed and digest, and whether it verifies."""
     db = get_db()
-    record = draw.get_draw(db, draw_id)
-    if record is None:
+    drawn = draw.get_draw(db, draw_id)
+    if drawn is None:
         abort(404)
     ok, findings = draw.verify(db, draw_id)
-    names = visits.names_for(db, record["kind"], [c.id for c in record["candidates"]])
-    return render_template("visits/draw.html", record=record, names=names, ok=ok, findings=findings,
+    names = visits.names_for(db, drawn["kind"], [c.id for c in drawn["candidates"]])
+    return render_template("visits/draw.html", record=drawn, names=names, ok=ok, findings=findings,
                            visit_id=request.args.get("visit", type=int))
 
 
@@ -115,10 +115,11 @@ def start():
     campaign_id = request.form.get("campaign_id", type=int)
     try:
         visit_id = visits.start_visit(db, campaign_id=campaign_id, staff_id=request.form.get("staff_id", type=int),
-                                      auditor_id=current_user.id)
+                                      auditor_id=current_user.id, reason=request.form.get("reason"))
     except visits.VisitError as error:
         flash(str(error), "error")
-        return redirect(url_for("visits.visit_list"))
+        return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                        else url_for("visits.visit_list"))
     return redirect(url_for("visits.visit", visit_id=visit_id))
 
 
@@ -127,11 +128,27 @@ def start():
 def visit(visit_id):
     """The walk through the checks (open visit) or the signed record (locked)."""
     db = get_db()
-    record = _visit_or_404(visit_id)
-    checklist, steps = visits.walk(db, record)
-    template = "visits/record.html" if record["status"] == "locked" else "visits/walk.html"
-    return render_template(template, visit=record, checklist=checklist, steps=steps,
-                           signatures=visits.signatures(db, visit_id), employment=roster.EMPLOYMENT)
+    visit = _visit_or_404(visit_id)
+    current = record.load(db, visit_id)
+    template = "visits/record.html" if current.locked else "visits/walk.html"
+    if not current.locked and not visits.is_member(db, visit_id, current_user.id):
+        template = "visits/not_member.html"
+    return render_template(template, visit=visit, record=current, checklist=current.checklist, steps=current.steps,
+                           signatures=visits.signatures(db, visit_id), employment=roster.EMPLOYMENT,
+                           auditors=[u for u in auth.list_users(db) if u["role"] in AUDIT_TEAM and u["active"]])
+
+
+@bp.route("/visits/<int:visit_id>/auditors", methods=["POST"])
+@roles(*AUDIT_TEAM)
+def add_auditor(visit_id):
+    """Add a co-auditor, who can then continue the visit on a second tablet."""
+    try:
+        visits.add_co_auditor(get_db(), visit_id, current_user.id, request.form.get("user_id", type=int))
+    except visits.VisitError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("共同監査員を加えました。"), "success")
+    return redirect(url_for("visits.visit", visit_id=visit_id))
 
 
 @bp.route("/visits/<int:visit_id>/changes", methods=["POST"])
@@ -144,11 +161,16 @@ def save_change(visit_id):
             get_db(), visit_id, current_user.id, key=body.get("key"), field=body.get("field"),
             value=body.get("value"), changed_at=body.get("changed_at"), check_code=body.get("check"),
         )
-    except visits.VisitLocked as error:
-        return jsonify(error=str(error)), 409
     except visits.VisitError as error:
-        return jsonify(error=str(error)), 422
+        return jsonify(error=str(error)), _status(error)
     return jsonify(response)
+
+
+def _status(error):
+    """The HTTP status that says why a visit change was refused."""
+    if isinstance(error, visits.VisitNotMember):
+        return 403
+    return 409 if isinstance(error, (visits.VisitLocked, visits.VisitConflict)) else 422
 
 
 @bp.route("/visits/<int:visit_id>/photos", methods=["POST"])
@@ -166,7 +188,7 @@ def upload_photo(visit_id):
         photo_id = visits.add_photo(get_db(), visit_id, current_user.id, request.form.get("check"), stored)
     except visits.VisitError as error:
         photos.discard(photo_folder(), stored)
-        return jsonify(error=str(error)), 409 if isinstance(error, visits.VisitLocked) else 422
+        return jsonify(error=str(error)), _status(error)
     return jsonify(id=photo_id, thumb=url_for("visits.photo", visit_id=visit_id, photo_id=photo_id, size="thumb"))
 
 
@@ -177,7 +199,7 @@ def remove_photo(visit_id, photo_id):
     try:
         visits.remove_photo(get_db(), visit_id, photo_id, current_user.id)
     except visits.VisitError as error:
-        return jsonify(error=str(error)), 422
+        return jsonify(error=str(error)), _status(error)
     return jsonify(removed=photo_id)
 
 
@@ -203,8 +225,8 @@ def photo(visit_id, photo_id, size):
 def sign(visit_id):
     """Both sides sign on the glass (or the person refuses); the second signature locks the visit."""
     db = get_db()
-    record = _visit_or_404(visit_id)
-    if record["status"] == "locked":
+    visit = _visit_or_404(visit_id)
+    if visit["status"] == "locked":
         return redirect(url_for("visits.visit", visit_id=visit_id))
     if request.method == "POST":
         form = request.form
@@ -220,9 +242,10 @@ def sign(visit_id):
             return redirect(url_for("visits.visit", visit_id=visit_id))
         flash(_("署名を保存しました。"), "success")
         return redirect(url_for("visits.sign", visit_id=visit_id))
-    _checklist, steps = visits.walk(db, record)
-    return render_template("visits/sign.html", visit=record, steps=steps, signatures=visits.signatures(db, visit_id),
-                           missing=[s["check"].title for s in steps if not s["result"]], roles=visits.ROLES)
+    current = record.load(db, visit_id)
+    return render_template("visits/sign.html", visit=visit, record=current, steps=current.steps,
+                           signatures=visits.signatures(db, visit_id), problems=visits.not_ready(current.steps),
+                           roles=visits.ROLES)
 
 
 @bp.route("/visits/<int:visit_id>/amend", methods=["POST"])
@@ -242,5 +265,5 @@ def amend(visit_id):
 @roles("admin")
 def log(visit_id):
     """The append-only change log of one visit."""
-    record = _visit_or_404(visit_id)
-    return render_template("visits/log.html", visit=record, entries=visits.log_entries(get_db(), visit_id))
+    visit = _visit_or_404(visit_id)
+    return render_template("visits/log.html", visit=visit, entries=visits.log_entries(get_db(), visit_id))
