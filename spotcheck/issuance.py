@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from . import aggregates, followups, integrity, record, visits
+from . import aggregates, followups, integrity, record, signatures, visits
 from .clock import now_iso
 from .sqlite import immediate
 
@@ -12,7 +12,7 @@ VALID, ALTERED, SUPERSEDED, UNKNOWN = "valid", "altered", "superseded", "unknown
 def sign(db, visit_id, user_id, *, due_days, **signature):
     """Record a signature; when it locks the visit, close it out in the same transaction."""
     with immediate(db):
-        locked = visits.sign(db, visit_id, user_id, **signature)
+        locked = signatures.sign(db, visit_id, user_id, **signature)
         if locked:
             close(db, visit_id, due_days)
     return locked

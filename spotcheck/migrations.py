@@ -395,9 +395,14 @@ def evidence(db):
         ALTER TABLE idempotency_keys ADD COLUMN target TEXT;
         """
     )
-    # Visits locked before this step: their frozen record is what their issued sheet stated.
+    freeze_legacy(db)
+
+
+def freeze_legacy(db):
+    """Visits locked before 0008: their frozen record is what their issued sheet stated."""
     for visit_id, content in list(db.execute(
-            "SELECT v.id, s.content FROM visits v JOIN sheets s ON s.visit_id = v.id WHERE v.status = 'locked'")):
+            "SELECT v.id, s.content FROM visits v JOIN sheets s ON s.visit_id = v.id WHERE v.status = 'locked'"
+            " AND NOT EXISTS (SELECT 1 FROM visit_records r WHERE r.visit_id = v.id)")):
         db.execute("INSERT INTO visit_records (visit_id, body, frozen_at) VALUES (?, ?, ?)",
                    [visit_id, json.dumps(_legacy_record(json.loads(content)), ensure_ascii=False),
                     datetime.now(timezone.utc).isoformat(timespec="seconds")])

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from pypdf import PdfWriter
 
-from . import integrity, issuance, photos, record, roster, sheets, visits
+from . import integrity, issuance, photos, record, roster, sheets, signatures
 from .campaigns import get_campaign
 from .sqlite import immediate
 
@@ -46,7 +46,7 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
                 step.fact, step.result_label, tuple(numbers),
                 locked_at.date() + timedelta(days=due_days[step.result]),
             ))
-    signatures = visits.signatures(db, signed.id)
+    signed_by = signatures.signatures(db, signed.id)
     subject = signed.subject
     return sheets.SheetData(
         serial=serial, version=signed.version, amended=signed.version > 1,
@@ -62,7 +62,7 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
         signatures=tuple(
             sheets.Signature(SIGNER_LABELS[role], s["name"], datetime.fromisoformat(s["signed_at"]), s["png"],
                              bool(s["refused"]), s["refusal_reason"])
-            for role, s in ((r, signatures[r]) for r in SIGNER_LABELS if r in signatures)
+            for role, s in ((r, signed_by[r]) for r in SIGNER_LABELS if r in signed_by)
         ),
         verify_url=verify_url(base_url, serial, sheet["digest"]), digest=sheet["digest"],
         chain=integrity.link_of(db, serial),

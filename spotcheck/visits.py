@@ -1,13 +1,7 @@
-"""The visit: start, record each check with its self-report beside it, photos, signatures, lock, amend."""
-import base64
-import binascii
-import hashlib
-import io
+"""The visit: start by draw or by hand, its team, autosaved results and remarks, photos, amendments."""
 import json
 import re
 from datetime import datetime, timedelta, timezone
-
-from PIL import Image, UnidentifiedImageError
 
 from . import audit, record
 from .campaigns import get_campaign
@@ -17,13 +11,10 @@ from .sqlite import immediate
 FIELDS = ("result", "remark", "comment")
 MAX_REMARK = 2000
 MAX_COMMENT = 4000
-MAX_NAME = 60
 MAX_REASON = 200
 CLOCK_TOLERANCE = timedelta(days=1)
-MAX_SIGNATURE_BYTES = 400_000
 CLIENT_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-ROLES = {"auditor": "監査員", "auditee": "被監査者"}
 
 
 class VisitError(ValueError):
@@ -91,7 +82,7 @@ def _add_auditor(db, visit_id, user_id, role, added_by):
 def add_co_auditor(db, visit_id, user_id, co_auditor_id):
     """The lead (or the audit lead) adds a second auditor, who may then continue on their own tablet."""
     with immediate(db):
-        visit = _open_visit(db, visit_id)
+        visit = open_visit(db, visit_id)
         user = db.execute("SELECT role, active FROM users WHERE id = ?", [co_auditor_id]).fetchone()
         if user is None or user[0] not in ("admin", "auditor") or not user[1]:
             raise VisitError("共同監査員には、有効な監査員のアカウントを選んでください。")
@@ -185,7 +176,7 @@ def save_change(db, visit_id, user_id, *, key, field, value, changed_at, check_c
             if done[1] is not None and done[1] != target:
                 raise VisitConflict("この変更の識別子は別の入力に使われています。画面を再読み込みしてください。")
             return json.loads(done[0])
-        visit = _open_visit(db, visit_id, user_id)
+        visit = open_visit(db, visit_id, user_id)
         changed_at, distrusted = trusted_time(changed_at)
         if distrusted:
             audit.record(db, user_id=user_id, action="clock_distrusted", entity="visit", entity_id=visit_id,
@@ -252,7 +243,7 @@ def _save_comment(db, visit, user_id, value, changed_at):
     return True
 
 
-def _open_visit(db, visit_id, user_id=None):
+def open_visit(db, visit_id, user_id=None):
     """The visit, if it is still open and (given a user) that user is on its team."""
     visit = get_visit(db, visit_id)
     if visit is None:
@@ -283,7 +274,7 @@ def client_now():
 def add_photo(db, visit_id, user_id, check_code, stored):
     """Attach a processed photo (see photos.process) to a check of an open visit; returns its id."""
     with immediate(db):
-        _open_visit(db, visit_id, user_id)
+        open_visit(db, visit_id, user_id)
         check = next((s.check for s in record.load(db, visit_id).steps if s.check.code == check_code), None)
         if check is None:
             raise VisitError("この訪問に含まれない確認項目です。")
@@ -302,7 +293,7 @@ def add_photo(db, visit_id, user_id, check_code, stored):
 def remove_photo(db, visit_id, photo_id, user_id):
     """Withdraw a photo from an open visit (the file stays for the audit trail)."""
     with immediate(db):
-        _open_visit(db, visit_id, user_id)
+        open_visit(db, visit_id, user_id)
         row = db.execute("SELECT check_code FROM photos WHERE id = ? AND visit_id = ? AND deleted_at IS NULL",
                          [photo_id, visit_id]).fetchone()
         if row is None:
@@ -316,80 +307,6 @@ def get_photo(db, visit_id, photo_id):
     """A photo row of a visit (withdrawn ones too, for the record), or None."""
     rows = list(db.query("SELECT * FROM photos WHERE id = ? AND visit_id = ?", [photo_id, visit_id]))
     return rows[0] if rows else None
-
-
-def not_ready(steps):
-    """Why the visit cannot be signed yet: checks without a result, and findings without a remark."""
-    problems = []
-    missing = [step.check.title for step in steps if not step.result]
-    if missing:
-        problems.append(f"結果が未入力の確認項目があります: {'、'.join(missing)}")
-    silent = [step.check.title for step in steps if step.failed and not step.remark]
-    if silent:
-        # The sheet states the auditor's words as the fact, so a finding needs them before anyone signs.
-        problems.append(f"不適合・重大の所見（見たこと）が未記入の確認項目があります: {'、'.join(silent)}")
-    return problems
-
-
-def signatures(db, visit_id):
-    """The visit's signatures by role."""
-    return {row["role"]: row for row in db.query("SELECT * FROM signatures WHERE visit_id = ?", [visit_id])}
-
-
-def sign(db, visit_id, user_id, *, role, name, data_url=None, refused=False, reason=""):
-    """Record one side's signature (or refusal); when both sides are done the visit is locked."""
-    if role not in ROLES:
-        raise VisitError("署名者の区分が正しくありません。")
-    name = (name or "").strip()
-    if not name or len(name) > MAX_NAME:
-        raise VisitError(f"{ROLES[role]}の氏名を入力してください（{MAX_NAME} 文字以内）。")
-    refused = bool(refused) and role == "auditee"  # only the audited person may refuse
-    reason = (reason or "").strip()
-    if refused and not reason:
-        raise VisitError("署名を拒否する理由を入力してください。")
-    png = None if refused else signature_png(data_url)
-    with immediate(db):
-        _open_visit(db, visit_id, user_id)
-        problems = not_ready(record.load(db, visit_id).steps)
-        if problems:
-            raise VisitError(" ".join(problems))
-        db.execute("DELETE FROM signatures WHERE visit_id = ? AND role = ?", [visit_id, role])
-        db["signatures"].insert({
-            "visit_id": visit_id, "role": role, "name": name, "png": png,
-            "sha256": hashlib.sha256(png).hexdigest() if png else None, "refused": int(refused),
-            "refusal_reason": reason if refused else "", "signed_at": now_iso(),
-        })
-        audit.record(db, user_id=user_id, action="refuse_signature" if refused else "sign", entity="visit",
-                     entity_id=visit_id, after={"role": role, "name": name, "reason": reason if refused else None})
-        if set(signatures(db, visit_id)) == set(ROLES):
-            record.freeze(db, visit_id)
-            db["visits"].update(visit_id, {"status": "locked", "locked_at": now_iso()})
-            audit.record(db, user_id=user_id, action="lock", entity="visit", entity_id=visit_id)
-            return True
-    return False
-
-
-def signature_png(data_url):
-    """The PNG bytes of a drawn signature, checked to be a real, reasonably sized PNG."""
-    prefix = "data:image/png;base64,"
-    if not data_url or not data_url.startswith(prefix):
-        raise VisitError("署名が描かれていません。枠の中に署名してください。")
-    try:
-        data = base64.b64decode(data_url[len(prefix):], validate=True)
-    except (binascii.Error, ValueError):
-        raise VisitError("署名の画像が壊れています。もう一度署名してください。") from None
-    if len(data) > MAX_SIGNATURE_BYTES:
-        raise VisitError("署名の画像が大きすぎます。")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format != "PNG" or image.width > 2400 or image.height > 1200:
-                raise VisitError("署名の画像が正しくありません。")
-            image.load()
-            if image.getbbox() is None or (image.mode == "RGBA" and image.getchannel("A").getbbox() is None):
-                raise VisitError("署名が描かれていません。枠の中に署名してください。")
-    except (UnidentifiedImageError, OSError):
-        raise VisitError("署名の画像が壊れています。もう一度署名してください。") from None
-    return data
 
 
 def amend(db, visit_id, user_id, reason):

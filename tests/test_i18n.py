@@ -4,7 +4,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from spotcheck import auth, crosscheck, draw, followups, imports, roster, visits
+from spotcheck import auth, crosscheck, draw, followups, imports, roster, signatures
 from spotcheck.views.reports import EXPORT_LABELS
 from spotcheck.importing import COUNT_LABELS
 from spotcheck.views import ERROR_MESSAGES
@@ -19,7 +19,7 @@ def ui_strings():
     marked = {message for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map) if message}
     labels = [*auth.ROLES.values(), *roster.EMPLOYMENT.values(), *COUNT_LABELS.values(),
               *(kind.label for kind in imports.KINDS.values()), *ERROR_MESSAGES.values(),
-              *visits.ROLES.values(), *draw.WEIGHT_LABELS.values(), *followups.STATES.values(),
+              *signatures.ROLES.values(), *draw.WEIGHT_LABELS.values(), *followups.STATES.values(),
               *followups.SEVERITY.values(), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
               *EXPORT_LABELS.values()]
     return marked | set(labels)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from spotcheck import visits
+from spotcheck import signatures, visits
 from spotcheck.sqlite import connect
 from tests.factories import change, fill_all, signature_url, steps_by_code, soon
 
@@ -65,10 +65,10 @@ def test_bad_changes_are_refused_in_japanese(db, visit, field, value, check, mes
 
 def test_signing_needs_every_result_and_both_signatures_lock_the_visit(db, visit):
     with pytest.raises(visits.VisitError, match="未入力"):
-        visits.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=signature_url())
+        signatures.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=signature_url())
     fill_all(db, visit)
-    assert visits.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=signature_url()) is False
-    assert visits.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木 一郎", refused=True,
+    assert signatures.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=signature_url()) is False
+    assert signatures.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木 一郎", refused=True,
                        reason="内容に納得できない") is True
     record = visits.get_visit(db, visit["id"])
     assert record["status"] == "locked"
@@ -88,21 +88,21 @@ def test_signing_needs_every_result_and_both_signatures_lock_the_visit(db, visit
 def test_bad_signatures_are_refused(db, visit, data_url, message):
     fill_all(db, visit)
     with pytest.raises(visits.VisitError, match=message):
-        visits.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=data_url)
+        signatures.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査 太郎", data_url=data_url)
 
 
 def test_refusal_needs_a_reason_and_only_the_audited_person_may_refuse(db, visit):
     fill_all(db, visit)
     with pytest.raises(visits.VisitError, match="理由"):
-        visits.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木", refused=True, reason="")
+        signatures.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木", refused=True, reason="")
     with pytest.raises(visits.VisitError, match="署名が描かれていません"):
-        visits.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査", refused=True, reason="x")
+        signatures.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査", refused=True, reason="x")
 
 
 def lock(db, v):
     fill_all(db, v)
-    visits.sign(db, v["id"], v["auditor"], role="auditor", name="監査 太郎", data_url=signature_url())
-    visits.sign(db, v["id"], v["auditor"], role="auditee", name="鈴木 一郎", data_url=signature_url())
+    signatures.sign(db, v["id"], v["auditor"], role="auditor", name="監査 太郎", data_url=signature_url())
+    signatures.sign(db, v["id"], v["auditor"], role="auditee", name="鈴木 一郎", data_url=signature_url())
 
 
 def test_amendment_creates_a_new_version_and_keeps_the_old_one(db, visit):

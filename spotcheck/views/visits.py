@@ -7,7 +7,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import auth, campaigns, draw, issuance, photos, record, roster, visits
+from .. import auth, campaigns, draw, issuance, photos, record, roster, signatures, visits
 from ..db import get_db
 from ..security import roles
 
@@ -134,7 +134,7 @@ def visit(visit_id):
     if not current.locked and not visits.is_member(db, visit_id, current_user.id):
         template = "visits/not_member.html"
     return render_template(template, visit=visit, record=current, checklist=current.checklist, steps=current.steps,
-                           signatures=visits.signatures(db, visit_id), employment=roster.EMPLOYMENT,
+                           signatures=signatures.signatures(db, visit_id), employment=roster.EMPLOYMENT,
                            auditors=[u for u in auth.list_users(db) if u["role"] in AUDIT_TEAM and u["active"]])
 
 
@@ -244,8 +244,8 @@ def sign(visit_id):
         return redirect(url_for("visits.sign", visit_id=visit_id))
     current = record.load(db, visit_id)
     return render_template("visits/sign.html", visit=visit, record=current, steps=current.steps,
-                           signatures=visits.signatures(db, visit_id), problems=visits.not_ready(current.steps),
-                           roles=visits.ROLES)
+                           signatures=signatures.signatures(db, visit_id), problems=signatures.not_ready(current.steps),
+                           roles=signatures.ROLES)
 
 
 @bp.route("/visits/<int:visit_id>/amend", methods=["POST"])
