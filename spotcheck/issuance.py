@@ -92,8 +92,10 @@ def status(db, serial, photo_check=None):
     newer = db.execute("SELECT s.serial FROM visits v JOIN sheets s ON s.visit_id = v.id WHERE v.supersedes_id = ?",
                        [sheet["visit_id"]]).fetchone()
     state = ALTERED if not genuine else SUPERSEDED if newer else VALID
+    link = integrity.link_of(db, serial)
     return {"state": state, "serial": serial, "digest": sheet["digest"], "issued_at": sheet["issued_at"],
-            "section": visit["section_name"], "superseded_by": newer[0] if newer else None}
+            "section": visit["section_name"], "superseded_by": newer[0] if newer else None,
+            "chain": f"第{link.number}号 {link.short}" if link else None}
 
 
 def record_pdf(db, serial, pdf_bytes):

@@ -460,7 +460,8 @@ def _chain_note(data, kit):
         return []
     link = data.chain
     text = (f"検証ログ 第{link.number}号　本票 {link.short}　直前 {link.previous_short}"
-            "　（flask --app app verify-chain --head 本票の値 で、この記録以前に欠落や書換えがないことを確認できます）")
+            "（QR コードの確認画面に同じ値が表示されます。監査責任者は verify-chain --head 本票の値 で、"
+            "この記録以前に欠落や書換えがないことを確かめられます。）")
     return [Spacer(1, 1 * mm), kit.p(text, "note")]
 
 

@@ -201,7 +201,8 @@ def test_each_sheet_prints_its_chain_entry_and_the_one_before(client, login, db,
     second_sheet(db, city, visit["auditor"])
     login("auditor", "printer")
     text = sheet_text(client, db.execute("SELECT max(id) FROM visits").fetchone()[0], tmp_path)
-    assert f"第2号" in text and f"直前 {first.short}" in text
+    assert "第2号" in text and f"直前 {first.short}" in text
+    assert f"第1号 {first.short}" in client.get("/verify/R6-0001").get_data(as_text=True)  # the same value, online
 
 
 def test_the_council_report_prints_the_chain_head(db, issued, city):
