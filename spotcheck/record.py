@@ -202,9 +202,8 @@ def team(db, visit_id) -> tuple[Auditor, ...]:
         " WHERE a.visit_id = ? ORDER BY a.role = 'co', a.added_at, a.user_id", [visit_id]))
 
 
-def freeze(db, visit_id):
+def freeze(db, record: VisitRecord):
     """Store what the open visit states beyond its own rows; called in the locking transaction."""
-    record = load(db, visit_id)
     body = {
         "format": FORMAT,
         "subject": asdict(record.subject),
@@ -213,7 +212,7 @@ def freeze(db, visit_id):
         "reports": {step.check.code: [[r.item.no, r.option.code if r.option else None, r.answered_on]
                                       for r in step.reports] for step in record.steps},
     }
-    db["visit_records"].insert({"visit_id": visit_id, "body": json.dumps(body, ensure_ascii=False),
+    db["visit_records"].insert({"visit_id": record.id, "body": json.dumps(body, ensure_ascii=False),
                                 "frozen_at": now_iso()})
 
 

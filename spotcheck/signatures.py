@@ -48,7 +48,8 @@ def sign(db, visit_id, user_id, *, role, name, data_url=None, refused=False, rea
     png = None if refused else signature_png(data_url)
     with immediate(db):
         open_visit(db, visit_id, user_id)
-        problems = not_ready(record.load(db, visit_id).steps)
+        current = record.load(db, visit_id)
+        problems = not_ready(current.steps)
         if problems:
             raise VisitError(" ".join(problems))
         db.execute("DELETE FROM signatures WHERE visit_id = ? AND role = ?", [visit_id, role])
@@ -60,7 +61,7 @@ def sign(db, visit_id, user_id, *, role, name, data_url=None, refused=False, rea
         audit.record(db, user_id=user_id, action="refuse_signature" if refused else "sign", entity="visit",
                      entity_id=visit_id, after={"role": role, "name": name, "reason": reason if refused else None})
         if set(signatures(db, visit_id)) == set(ROLES):
-            record.freeze(db, visit_id)
+            record.freeze(db, current)
             db["visits"].update(visit_id, {"status": "locked", "locked_at": now_iso()})
             audit.record(db, user_id=user_id, action="lock", entity="visit", entity_id=visit_id)
             return True

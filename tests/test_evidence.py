@@ -369,3 +369,21 @@ def test_sheets_issued_before_frozen_records_still_verify(db, issued, runner):
     assert record.load(db, visit["id"]).format == 1
     assert issuance.status(db, serial)["state"] == issuance.VALID
     assert runner.invoke(args=["verify-chain"]).exit_code == 0
+
+
+def test_every_output_reads_the_signed_record_after_a_transfer(client, login, db, issued, city, tmp_path):
+    """Renamed, moved to 市民課 and re-employed after signing: the sheet, follow-up and report do not follow."""
+    visit, serial = issued
+    moved = [["000101", "佐藤　一郎", "サトウ イチロウ", "0201", "会計年度任用職員", "有"], *STAFF[1:]]
+    reimport(db, "staff", STAFF_HEADER, moved)
+    login("admin")
+    [followup] = followups.listing(db)
+    page = client.get(f"/followups/{followup['id']}").get_data(as_text=True)
+    assert "鈴木 一郎" in page and "佐藤" not in page
+    assert "未登録のUSBメモリが挿さったままだった" in page
+    assert "有効" in client.get(f"/verify/{serial}").get_data(as_text=True)
+    text = "".join(sheet_text(client, visit["id"], tmp_path).split())
+    assert "鈴木一郎" in text and "0101総務課" in text and "正規職員" in text
+    by_section = {row.label: row.visits for row in council.report_data(db, city).by_section}
+    assert by_section.get("総務課") == 1 and not by_section.get("市民課")
+    assert client.get("/dashboard").status_code == 200
