@@ -5,6 +5,8 @@ from .clock import now
 from .wareki import format_fiscal_year
 
 TITLE = "{year} 情報セキュリティ内部監査（抜き打ち実地監査）結果報告"
+SCALE_NOTE = ("前回（{previous}）とはセルフチェックの回答の尺度（①②③の3段階とA〜の細分化）が異なるため、"
+              "項目別の「できていない割合」は前回と比較していません。")
 
 
 def previous_campaign(db, campaign):
@@ -19,10 +21,14 @@ def report_data(db, campaign):
     checklist = pinned_onsite(db, campaign)
     items = aggregates.item_table(db, campaign)
     checks = aggregates.check_table(db, campaign, checklist)
-    prev_items = {r["item"].no: r for r in aggregates.item_table(db, previous)} if previous else {}
+    prev_item_rows = aggregates.item_table(db, previous) if previous else []
+    # Only like with like: 「できていない」 on ①②③ and on A〜D are not the same answer.
+    scales_differ = bool(previous) and _scales(items) and _scales(prev_item_rows) and _scales(items) != _scales(prev_item_rows)
+    prev_items = {} if scales_differ else {r["item"].no: r for r in prev_item_rows}
     prev_checks = {r["check"].code: r for r in aggregates.check_table(db, previous, pinned_onsite(db, previous))} \
         if previous else {}
     sections = {row["id"]: row["name"] for row in roster.section_choices(db)}
+    codes = {row["id"]: row["code"] for row in roster.section_choices(db)}
     groups = {by: aggregates.groups(db, campaign, by=by) for by in ("employment", "section_id")}
     summary = aggregates.summary(db, campaign)
     states = followups.counts(db, campaign_id=campaign["id"])
@@ -54,13 +60,18 @@ def report_data(db, campaign):
         by_employment=tuple(_group(row, roster.EMPLOYMENT.get(row["key"], row["key"]))
                             for row in sorted(groups["employment"], key=lambda r: list(roster.EMPLOYMENT).index(r["key"]))),
         by_section=tuple(_group(row, sections.get(row["key"], "—"))
-                         for row in sorted(groups["section_id"], key=lambda r: sections.get(r["key"], ""))),
+                         for row in sorted(groups["section_id"], key=lambda r: codes.get(r["key"], ""))),  # 組織順
         followups=report.FollowupStat(states["open"], states["reported"], states["closed"], states["withdrawn"],
                                       states["overdue"]),
-        notes=(),
+        notes=(SCALE_NOTE.format(previous=previous["title"]),) if scales_differ else (),
         drawn_visits=visits.drawn_count(db, campaign["id"]),
         chain_head=f"第{head.number}号 {head.entry_hash}" if (head := integrity.head(db)) else "",
     )
+
+
+def _scales(item_rows):
+    """The answer scales a campaign's answers actually used (①②③ "three", A〜 "fine")."""
+    return {option.scale for row in item_rows for option, n in row["counts"] if n and option.scale != "special"}
 
 
 def _group(row, label):

@@ -22,10 +22,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from spotcheck import disclosure
-from spotcheck.charts import SECRET, SMALL, bars_drawing, bounded_rate_text, protect_table
+from spotcheck.charts import bars_drawing
+from spotcheck.disclosure import SECRET, SMALL, bounded_rate_text, protect_table
 from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE_WIDTH, RULE, THICK,
                                  THIN, WIDTH, CachedParagraph, footer_rule, numbered_canvas)
-from spotcheck.wareki import format_date, format_fiscal_year
+from spotcheck.wareki import format_date, format_fiscal_year, with_fiscal_year
 
 COUNCIL = "情報公開・個人情報保護運営審議会"
 OVER_LABEL = "過大申告"
@@ -33,8 +34,13 @@ FAILED_LABELS = ("不適合", "重大")
 NOT_DONE_MARKS = ("③", "できていない", "知らなかった")
 
 NOTE_SUPPRESSION = (
-    "個人が特定されないよう、1〜4人（件）の数は「<5」と表示し、"
-    "5人（件）未満を母数とする割合は「—」と表示しています。"
+    "個人が特定されないよう、所属・任用区分・回答・結果の区分ごとの数が1〜4の場合は「<5」と表示し、"
+    "合計や他の数からの差し引きで求められないよう、同じ行・列の次に小さい数も「X」としています（補完秘匿）。"
+    "「<5」「X」の数から求められる割合は「—」と表示しています。"
+)
+NOTE_CITY_WIDE = (
+    "市全体の実地監査の人数・所属数、指摘件数、過大申告の件数、改善状況の件数は、"
+    "個人を特定するものではないため、そのまま表示しています。"
 )
 NOTE_SECRET = (
     "対象者が5人未満の所属・区分は、人数を「<5」とし、内訳を「X」（非表示）としています。"
@@ -428,11 +434,28 @@ def build_report(data: ReportData, fonts) -> bytes:
 
 
 def _followup_figures(f):
-    """(texts of closed, reported, open; total text; completion rate text) of the follow-ups."""
-    (closed, reported, still_open), = protect_table([[f.closed, f.reported, f.open]])
+    """(texts of closed, reported, open; total text; completion rate text) of the follow-ups.
+
+    Findings city-wide and their states single out nobody, so they are printed as they are.
+    """
     total = f.closed + f.reported + f.open
-    rate = bounded_rate_text(f.closed, closed, total)
-    return closed, reported, still_open, disclosure.cell(total), rate
+    rate = f"{100 * f.closed / total:.1f}%" if total else "—"
+    return f"{f.closed:,}", f"{f.reported:,}", f"{f.open:,}", f"{total:,}", rate
+
+
+def _count(n):
+    """A city-wide count of visits, sections, findings or cases: identifies nobody, printed as it is."""
+    return f"{n:,}"
+
+
+def _people(n):
+    """A number of people in running text: 1–4 read 「5未満」."""
+    return "5未満" if 0 < n < disclosure.MIN_CELL else f"{n:,}"
+
+
+def _city_rate(part, whole):
+    """A rate over city-wide counts; over a group of people only when both figures may be shown."""
+    return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
 def _cover(data, kit):
@@ -440,26 +463,27 @@ def _cover(data, kit):
     meta = [kit.p(format_date(data.issued_on), "meta"), *([kit.p(data.issuer, "meta")] if data.issuer else [])]
     top = Table([[kit.p(f"{COUNCIL}　報告資料", "addressee"), meta]], colWidths=[WIDTH - 70 * mm, 70 * mm])
     top.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), kit.gothic, 8), ("VALIGN", (0, 0), (-1, -1), "TOP"), *[(k, (0, 0), (-1, -1), 0) for k in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]]))
-    subtitle = f"対象　{data.campaign_title}（{format_fiscal_year(data.fiscal_year)}）"
+    subtitle = f"対象　{with_fiscal_year(data.campaign_title, data.fiscal_year)}"
     if data.previous_campaign_title:
         subtitle += f"　／　比較　{data.previous_campaign_title}（前回）"
 
-    answered_rate = bounded_rate_text(data.answered, disclosure.cell(data.answered), data.staff_in_scope)
-    over_text = disclosure.cell(data.over_reported)
-    over_rate, _exact = _rate_pair(data.over_reported, over_text, data.claims_done)
+    small_answered = 0 < data.answered < disclosure.MIN_CELL
+    answered_rate = "—" if small_answered else _city_rate(data.answered, data.staff_in_scope)
+    over_text = _count(data.over_reported)
+    over_rate = _city_rate(data.over_reported, data.claims_done)
     closed, _reported, _open, total_followups, completion = _followup_figures(data.followups)
     summary = (
-        f"{format_fiscal_year(data.fiscal_year)}は、セルフチェックシートの対象職員{disclosure.cell(data.staff_in_scope)}人のうち"
-        f"{disclosure.cell(data.answered)}人（{answered_rate}）が回答しました。"
+        f"{format_fiscal_year(data.fiscal_year)}は、セルフチェックシートの対象職員{_people(data.staff_in_scope)}人のうち"
+        f"{_people(data.answered)}人（{answered_rate}）が回答しました。"
     )
     if data.visits:
         summary += (
-            f"その後、日時を事前に知らせない実地監査を全{disclosure.cell(data.sections_total)}所属のうち"
-            f"{disclosure.cell(data.sections_visited)}所属で行い、{disclosure.cell(data.visits)}人の席で実態を確認しました。"
+            f"その後、日時を事前に知らせない実地監査を全{_count(data.sections_total)}所属のうち"
+            f"{_count(data.sections_visited)}所属で行い、{_count(data.visits)}人の席で実態を確認しました。"
             f"{_selection_text(data)}"
-            f"指摘は{disclosure.cell(data.findings)}件（うち重大{disclosure.cell(data.major_findings)}件）で、"
+            f"指摘は{_count(data.findings)}件（うち重大{_count(data.major_findings)}件）で、"
             f"改善が完了したものは{closed}件（完了率{completion}）です。"
-            f"「できている」と自己申告していた項目を実地で確認した{disclosure.cell(data.claims_done)}件のうち、"
+            f"「できている」と自己申告していた項目を実地で確認した{_count(data.claims_done)}件のうち、"
             f"{over_text}件（{over_rate}）が、実地では不適合又は重大（{OVER_LABEL}）でした。"
         )
     else:
@@ -470,13 +494,13 @@ def _cover(data, kit):
     def box(label, value, sub):
         return [kit.p(label, "fig_label"), kit.p(value, "fig_value"), kit.markup(sub, "fig_sub")]
 
-    over_sub = f"「できている」{disclosure.cell(data.claims_done)}件中<br/>{over_text}件"
+    over_sub = f"「できている」{_count(data.claims_done)}件中<br/>{over_text}件"
     if data.previous_over_rate is not None:
         over_sub += f"（前回{_pct(data.previous_over_rate)}）"
     boxes = [
-        box("セルフチェック回答率", answered_rate, escape(f"{disclosure.cell(data.answered)}人／対象{disclosure.cell(data.staff_in_scope)}人")),
-        box("実地確認", f"{disclosure.cell(data.visits)}人", escape(f"{disclosure.cell(data.sections_visited)}所属／全{disclosure.cell(data.sections_total)}所属")),
-        box("指摘", f"{disclosure.cell(data.findings)}件", escape(f"うち重大{disclosure.cell(data.major_findings)}件")),
+        box("セルフチェック回答率", answered_rate, escape(f"{_people(data.answered)}人／対象{_people(data.staff_in_scope)}人")),
+        box("実地確認", f"{_count(data.visits)}人", escape(f"{_count(data.sections_visited)}所属／全{_count(data.sections_total)}所属")),
+        box("指摘", f"{_count(data.findings)}件", escape(f"うち重大{_count(data.major_findings)}件")),
         box(f"{OVER_LABEL}率", over_rate, escape(over_sub).replace("&lt;br/&gt;", "<br/>")),
         box("改善完了率", completion, escape(f"完了{closed}件／{total_followups}件")),
     ]
@@ -521,9 +545,10 @@ def _gap_section(data, kit, employment):
             "body",
         )
     )
-    over_text = disclosure.cell(data.over_reported)
-    rate, exact = _rate_pair(data.over_reported, over_text, data.claims_done)
-    lines = [f"「できている」と申告していた{disclosure.cell(data.claims_done)}件のうち、{over_text}件が不適合又は重大"]
+    over_text = _count(data.over_reported)
+    rate = _city_rate(data.over_reported, data.claims_done)
+    exact = 100 * data.over_reported / data.claims_done if data.claims_done else None
+    lines = [f"「できている」と申告していた{_count(data.claims_done)}件のうち、{over_text}件が不適合又は重大"]
     if data.previous_over_rate is not None:
         diff = _diff(rate, exact, data.previous_over_rate)
         lines.append(f"前回（{data.previous_campaign_title or '前回の監査'}）{_pct(data.previous_over_rate)}" + ("" if diff == "—" else f"　前回比 {diff}ポイント"))
@@ -545,7 +570,7 @@ def _gap_section(data, kit, employment):
     for i, (c, (claims, over)) in enumerate(zip(checks, texts), start=1):
         rate_i, exact_i = _rate_pair(c.over_reported, over, c.claims_done, claims)
         rows.append([str(i), kit.p(c.title, "name"), claims, over, rate_i, _pct(c.previous_over_rate), _diff(rate_i, exact_i, c.previous_over_rate)])
-    rows.append(["", kit.p("合計", "group"), disclosure.cell(data.claims_done), over_text, rate, _pct(data.previous_over_rate), _diff(rate, exact, data.previous_over_rate)])
+    rows.append(["", kit.p("合計", "group"), _count(data.claims_done), over_text, rate, _pct(data.previous_over_rate), _diff(rate, exact, data.previous_over_rate)])
     widths = [9 * mm, None, 24 * mm, 22 * mm, 20 * mm, 17 * mm, 20 * mm]
     widths[1] = WIDTH - sum(w for w in widths if w)
     table = Table(rows, colWidths=widths, repeatRows=1)
@@ -707,7 +732,7 @@ def _checks_section(data, kit, fonts):
     for i, (c, row_texts) in enumerate(zip(checks, texts), start=1):
         rows.append([str(i), kit.p(c.title, "name"), *row_texts])
     sums = [sum(c.counts.get(label, 0) for c in checks) for label in labels] + [sum(c.total for c in checks)]
-    rows.append(["", kit.p("合計", "group"), *[disclosure.cell(n) for n in sums]])
+    rows.append(["", kit.p("合計", "group"), *[_count(n) for n in sums]])
     widths = [9 * mm, None] + [14 * mm] * len(labels) + [15 * mm]
     widths[1] = WIDTH - sum(w for w in widths if w)
     table = Table(rows, colWidths=widths, repeatRows=1)
@@ -750,7 +775,7 @@ def _followup_section(data, kit):
         "body",
     )
     head = ["指摘\n（取下げを除く）", "改善完了", "改善報告済\n（確認中）", "未報告", "うち\n回答期限超過", "完了率", "（参考）\n取下げ"]
-    rows = [[_head(kit, h) for h in head], [total, closed, reported, still_open, disclosure.cell(f.overdue), completion, disclosure.cell(f.withdrawn)]]
+    rows = [[_head(kit, h) for h in head], [total, closed, reported, still_open, _count(f.overdue), completion, _count(f.withdrawn)]]
     table = Table(rows, colWidths=[WIDTH / 7] * 7)
     table.setStyle(_grid(kit, [("ALIGN", (0, 1), (-1, -1), "CENTER"), ("FONT", (0, 1), (-1, -1), kit.gothic, 10.5, 13), ("TOPPADDING", (0, 1), (-1, -1), 4), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)]))
     note = kit.p("単位は件です。完了率は、取下げを除く指摘のうち改善完了の割合です。「うち回答期限超過」は未報告のうち回答期限を過ぎたものです。", "note")
@@ -769,7 +794,7 @@ def _selection_text(data):
 
 def _notes(data, kit):
     """注記: how small numbers are shown, the definitions, then the caller's notes."""
-    fixed = [NOTE_SUPPRESSION, NOTE_SECRET, NOTE_BOUND, NOTE_OVER, NOTE_PREVIOUS, NOTE_NO_PERSONS]
+    fixed = [NOTE_SUPPRESSION, NOTE_SECRET, NOTE_CITY_WIDE, NOTE_BOUND, NOTE_OVER, NOTE_PREVIOUS, NOTE_NO_PERSONS]
     if data.chain_head:
         fixed.append(f"本報告書作成時の結果票の検証ログ（ハッシュチェーン）の最新値は {data.chain_head} です。"
                      "この値を控えておくと、以後に記録の削除や書換えがないことを verify-chain --head で確認できます。")

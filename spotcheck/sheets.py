@@ -31,7 +31,7 @@ from reportlab.platypus import (
 from spotcheck.integrity import ChainLink
 from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH, RULE, THICK,
                                  THIN, WIDTH, CachedParagraph, footer_rule, numbered_canvas)
-from spotcheck.wareki import format_date, format_datetime, format_fiscal_year
+from spotcheck.wareki import format_date, format_datetime, with_fiscal_year
 
 SHEET_TITLE = "情報セキュリティ実地監査 結果票"
 ASCII_SPACES = re.compile(r"[ \t\r\f\v]+")
@@ -419,7 +419,7 @@ def _header_table(data, kit):
         return [name, kit.p(text, "value"), name2, kit.p(text2, "value"), ""]
 
     rows = [
-        row("監査名", f"{data.campaign_title}（{format_fiscal_year(data.fiscal_year)}）"),
+        row("監査名", with_fiscal_year(data.campaign_title, data.fiscal_year)),
         row("監査の根拠", data.basis),
         row("被監査所属", data.section),
         row("氏名", data.person_name, "職員番号", data.staff_no),

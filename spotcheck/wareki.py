@@ -93,6 +93,12 @@ def format_fiscal_year(fy: int) -> str:
     return f"{name}{_era_year_text(year)}年度"
 
 
+def with_fiscal_year(title: str, fy: int) -> str:
+    """A campaign title with its fiscal year: "監査（令和6年度）", unless the title already names it."""
+    year = format_fiscal_year(fy)
+    return title if year in title else f"{title}（{year}）"
+
+
 def _invalid(text: str, reason: str = "") -> ValueError:
     """Build the error shown to users for a date that cannot be read."""
     suffix = f"（{reason}）" if reason else ""

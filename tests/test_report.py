@@ -96,7 +96,7 @@ def test_report_shows_title_addressee_era_date_and_every_part(sample_pdf, sample
                     "４　任用区分別の状況", "５　改善状況", "６　所属別の状況", "注記"):
         assert squeeze(heading) in flat, heading
     assert "前回" in text and "前回比" in text
-    assert squeeze("1〜4人（件）の数は「<5」と表示し、5人（件）未満を母数とする割合は「—」") in flat
+    assert squeeze("数が1〜4の場合は「<5」と表示し") in flat and squeeze("（補完秘匿）") in flat
     for note in sample.notes:
         assert squeeze(note) in flat
 
