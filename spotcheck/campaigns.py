@@ -4,6 +4,7 @@ import re
 
 from . import audit, checklists
 from .clock import now_iso
+from .sqlite import immediate
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,20}$")
 
@@ -89,3 +90,33 @@ def _pinned(db, digest, from_dict):
         body = db.execute("SELECT body FROM checklists WHERE digest = ?", [digest]).fetchone()[0]
         _PINNED[digest] = from_dict(json.loads(body))
     return _PINNED[digest]
+
+
+REPORT_TEXTS = {"summary": "総評", "next_steps": "今後の取組"}
+MAX_REPORT_TEXT = 4000
+
+
+def report_texts(db, campaign_id):
+    """The current 総評 and 今後の取組 of a campaign ({kind: text}, "" when none yet)."""
+    current = dict.fromkeys(REPORT_TEXTS, "")
+    current.update(dict(db.execute(
+        "SELECT kind, body FROM report_texts WHERE id IN (SELECT max(id) FROM report_texts WHERE campaign_id = ?"
+        " GROUP BY kind)", [campaign_id])))
+    return current
+
+
+def save_report_texts(db, campaign_id, user_id, texts):
+    """Keep a new version of each text that changed; returns the kinds that did."""
+    if get_campaign(db, campaign_id=campaign_id) is None:
+        raise CampaignError("キャンペーンがありません。")
+    texts = {kind: (texts.get(kind) or "").strip().replace("\r\n", "\n") for kind in REPORT_TEXTS}
+    for kind, text in texts.items():
+        if len(text) > MAX_REPORT_TEXT:
+            raise CampaignError(f"{REPORT_TEXTS[kind]}は {MAX_REPORT_TEXT} 文字以内にしてください。")
+    with immediate(db):
+        current = report_texts(db, campaign_id)
+        changed = [kind for kind, text in texts.items() if text != current[kind]]
+        for kind in changed:
+            db["report_texts"].insert({"campaign_id": campaign_id, "kind": kind, "body": texts[kind],
+                                       "created_at": now_iso(), "created_by": user_id})
+    return changed

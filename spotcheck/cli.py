@@ -7,7 +7,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import auth, campaigns, checklists, draw, imports, integrity, issuance, loaded_forms, migrations, printing
+from . import (auth, campaigns, checklists, council, draw, imports, integrity, issuance, loaded_forms, migrations, printing,
+               report)
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
 from .wareki import format_datetime
@@ -192,6 +193,22 @@ def verify_chain_command(head):
     click.echo(f"結果票 {sheets} 件の記録を再計算し、すべて署名時の内容と一致しました。")
 
 
+@click.command("council-report")
+@with_appcontext
+@click.argument("campaign_code")
+@click.option("--public", is_flag=True, help="市議会・市民向けの公表版（小さな所属・任用区分はまとめて表示）")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True, help="書き出す PDF ファイル")
+def council_report_command(campaign_code, public, output):
+    """審議会への報告（または公表版）の PDF を作成します。"""
+    db = get_db()
+    campaign = campaigns.get_campaign(db, code=campaign_code)
+    if campaign is None:
+        fail(f"キャンペーン「{campaign_code}」はありません。")
+    data = council.report_data(db, campaign, public=public, min_group=current_app.config["PUBLIC_MIN_GROUP"])
+    Path(output).write_bytes(report.build_report(data, current_app.extensions["fonts"]))
+    click.echo(f"{'公表版' if public else '審議会への報告'}を {output} に書き出しました。")
+
+
 @click.command("chain-head")
 @with_appcontext
 def chain_head_command():
@@ -231,6 +248,7 @@ COMMANDS = (
     verify_sheet_command,
     verify_chain_command,
     chain_head_command,
+    council_report_command,
     serve_command,
 )
 

@@ -32,6 +32,7 @@ SETTINGS = (
     Setting("AUDIT_BASIS", "市情報セキュリティポリシー及び総務省「地方公共団体における情報セキュリティ監査に関するガイドライン」第3章",
             "監査の根拠 printed on every findings sheet."),
     Setting("FOLLOWUP_DAYS", {"nonconformity": 30, "major": 7}, "Days until the improvement report is due, by result."),
+    Setting("PUBLIC_MIN_GROUP", 30, "公表版: sections and employment types with fewer people are shown only together."),
     Setting("PDF_FONT_GOTHIC", None, "A TrueType Gothic font file to embed (default: IPAex Gothic if installed)."),
     Setting("PDF_FONT_MINCHO", None, "A TrueType Mincho font file to embed (default: IPAex Mincho if installed)."),
     Setting("HOST", "127.0.0.1", "Address `flask serve` listens on (0.0.0.0 for the office LAN)."),

@@ -1,6 +1,7 @@
 """The council report's data: campaign aggregates (never names), compared with the previous campaign."""
 from . import aggregates, disclosure, followups, integrity, report, roster, visits
-from .campaigns import list_campaigns, pinned_onsite, pinned_selfcheck
+from .campaigns import list_campaigns, pinned_onsite, pinned_selfcheck, report_texts
+from .report import PUBLIC_SUFFIX
 from .clock import now
 from .wareki import format_fiscal_year
 
@@ -15,8 +16,11 @@ def previous_campaign(db, campaign):
     return older[0] if older else None
 
 
-def report_data(db, campaign):
-    """Everything the council report shows, as report.ReportData."""
+def report_data(db, campaign, *, public=False, min_group=30):
+    """Everything the council report (or, public=True, its 公表版) shows, as report.ReportData.
+
+    The 公表版 shows sections and employment types of fewer than `min_group` people only pooled together.
+    """
     previous = previous_campaign(db, campaign)
     checklist = pinned_onsite(db, campaign)
     items = aggregates.item_table(db, campaign)
@@ -34,11 +38,12 @@ def report_data(db, campaign):
     states = followups.counts(db, campaign_id=campaign["id"])
     sheet = pinned_selfcheck(db, campaign)
     group_labels = {g.code: g.label for g in sheet.groups}
+    texts = report_texts(db, campaign["id"])
     findings = db.execute(
         "SELECT count(*), sum(severity = 'major') FROM followups WHERE campaign_id = ? AND state <> 'withdrawn'",
         [campaign["id"]]).fetchone()
     return report.ReportData(
-        title=TITLE.format(year=format_fiscal_year(campaign["fiscal_year"] or now().year)),
+        title=TITLE.format(year=format_fiscal_year(campaign["fiscal_year"] or now().year)) + (PUBLIC_SUFFIX if public else ""),
         campaign_title=campaign["title"], fiscal_year=campaign["fiscal_year"] or now().year,
         previous_campaign_title=previous["title"] if previous else None, issued_on=now().date(),
         staff_in_scope=summary["staff_in_scope"], answered=summary["answered"], visits=summary["visits"],
@@ -57,16 +62,31 @@ def report_data(db, campaign):
                              _rate(prev_checks.get(r["check"].code), "over_reported", "claims_done"))
             for r in checks
         ),
-        by_employment=tuple(_group(row, roster.EMPLOYMENT.get(row["key"], row["key"]))
-                            for row in sorted(groups["employment"], key=lambda r: list(roster.EMPLOYMENT).index(r["key"]))),
-        by_section=tuple(_group(row, sections.get(row["key"], "—"))
-                         for row in sorted(groups["section_id"], key=lambda r: codes.get(r["key"], ""))),  # 組織順
+        by_employment=_pooled(tuple(_group(row, roster.EMPLOYMENT.get(row["key"], row["key"]))
+                                    for row in sorted(groups["employment"], key=lambda r: list(roster.EMPLOYMENT).index(r["key"]))),
+                              min_group if public else 0, "その他の任用区分"),
+        by_section=_pooled(tuple(_group(row, sections.get(row["key"], "—"))
+                                 for row in sorted(groups["section_id"], key=lambda r: codes.get(r["key"], ""))),  # 組織順
+                           min_group if public else 0, "その他の所属"),
         followups=report.FollowupStat(states["open"], states["reported"], states["closed"], states["withdrawn"],
                                       states["overdue"]),
         notes=(SCALE_NOTE.format(previous=previous["title"]),) if scales_differ else (),
+        summary_text=texts["summary"], next_steps=texts["next_steps"], public=public,
         drawn_visits=visits.drawn_count(db, campaign["id"]),
         chain_head=f"第{head.number}号 {head.entry_hash}" if (head := integrity.head(db)) else "",
     )
+
+
+def _pooled(groups, min_people, label):
+    """Groups of fewer than `min_people` pooled into one row at the end (「その他の所属（12所属）」)."""
+    small = [g for g in groups if g.people < min_people]
+    if not small:
+        return groups
+    fields = ("people", "answered", "not_done", "visits", "observed", "over_reported", "findings", "open_followups")
+    pooled = report.GroupStat(
+        f"{label}（{len(small)}）", **{name: sum(getattr(g, name) for g in small) for name in fields},
+        claims_done=None if any(g.claims_done is None for g in small) else sum(g.claims_done for g in small))
+    return tuple(g for g in groups if g not in small) + (pooled,)
 
 
 def _scales(item_rows):

@@ -422,6 +422,28 @@ def _legacy_record(content):
     }
 
 
+@migrations(name="0009_report_texts")
+def report_texts(db):
+    """The audit lead's 総評 and 今後の取組 per campaign, every version kept."""
+    db.executescript(
+        """
+        CREATE TABLE report_texts (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            kind TEXT NOT NULL CHECK (kind IN ('summary', 'next_steps')),
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id)
+        );
+        CREATE INDEX report_texts_campaign ON report_texts(campaign_id, kind, id);
+        CREATE TRIGGER report_texts_no_update BEFORE UPDATE ON report_texts
+            BEGIN SELECT RAISE(ABORT, 'report texts are versioned, never changed'); END;
+        CREATE TRIGGER report_texts_no_delete BEFORE DELETE ON report_texts
+            BEGIN SELECT RAISE(ABORT, 'report texts are versioned, never changed'); END;
+        """
+    )
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

@@ -29,6 +29,8 @@ from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE
 from spotcheck.wareki import format_date, format_fiscal_year, with_fiscal_year
 
 COUNCIL = "情報公開・個人情報保護運営審議会"
+PUBLIC_ADDRESSEE = "公表版（市議会・市民の皆様へ）"
+PUBLIC_SUFFIX = "（公表版）"
 OVER_LABEL = "過大申告"
 FAILED_LABELS = ("不適合", "重大")
 NOT_DONE_MARKS = ("③", "できていない", "知らなかった")
@@ -147,6 +149,9 @@ class ReportData:
     issuer: str = ""  # e.g. 総務課, printed under the date
     drawn_visits: int | None = None  # visits whose person was chosen by a recorded draw
     chain_head: str = ""  # the hash chain's newest entry when the report was made, e.g. 第40号 3fa…
+    summary_text: str = ""  # the audit lead's 総評
+    next_steps: str = ""  # 今後の取組
+    public: bool = False  # the 公表版 for the assembly and the city's website
 
 
 def default_title(fiscal_year):
@@ -411,7 +416,7 @@ def build_report(data: ReportData, fonts) -> bytes:
         bottomMargin=MARGIN_BOTTOM,
         title=data.title,
         author=data.issuer,
-        subject=f"{COUNCIL} 報告資料",
+        subject=PUBLIC_ADDRESSEE if data.public else f"{COUNCIL} 報告資料",
         keywords="",
         creator="spotcheck",
         lang="ja-JP",
@@ -421,12 +426,14 @@ def build_report(data: ReportData, fonts) -> bytes:
     sections = _protect_groups(data.by_section)
     story = [
         *_cover(data, kit),
+        *_written(kit, "総評", data.summary_text),
         *_gap_section(data, kit, employment),
         *_items_section(data, kit, fonts),
         *_checks_section(data, kit, fonts),
         *_group_section(kit, "４　任用区分別の状況", "任用区分", employment),
         *_followup_section(data, kit),
         *_group_section(kit, "６　所属別の状況", "所属", sections, long=True),
+        *_written(kit, "今後の取組", data.next_steps),
         *_notes(data, kit),
     ]
     doc.build(story, canvasmaker=_canvas_class(data, kit))
@@ -461,7 +468,8 @@ def _city_rate(part, whole):
 def _cover(data, kit):
     """Addressee, date, title, the summary in words and the key figures."""
     meta = [kit.p(format_date(data.issued_on), "meta"), *([kit.p(data.issuer, "meta")] if data.issuer else [])]
-    top = Table([[kit.p(f"{COUNCIL}　報告資料", "addressee"), meta]], colWidths=[WIDTH - 70 * mm, 70 * mm])
+    addressee = PUBLIC_ADDRESSEE if data.public else f"{COUNCIL}　報告資料"
+    top = Table([[kit.p(addressee, "addressee"), meta]], colWidths=[WIDTH - 70 * mm, 70 * mm])
     top.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), kit.gothic, 8), ("VALIGN", (0, 0), (-1, -1), "TOP"), *[(k, (0, 0), (-1, -1), 0) for k in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]]))
     subtitle = f"対象　{with_fiscal_year(data.campaign_title, data.fiscal_year)}"
     if data.previous_campaign_title:
@@ -780,6 +788,13 @@ def _followup_section(data, kit):
     table.setStyle(_grid(kit, [("ALIGN", (0, 1), (-1, -1), "CENTER"), ("FONT", (0, 1), (-1, -1), kit.gothic, 10.5, 13), ("TOPPADDING", (0, 1), (-1, -1), 4), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)]))
     note = kit.p("単位は件です。完了率は、取下げを除く指摘のうち改善完了の割合です。「うち回答期限超過」は未報告のうち回答期限を過ぎたものです。", "note")
     return [CondPageBreak(50 * mm), KeepTogether([kit.p("５　改善状況（フォローアップ）", "heading"), intro, Spacer(1, 1 * mm), table, Spacer(1, 1 * mm), note])]
+
+
+def _written(kit, heading, text):
+    """A text the audit lead wrote for this campaign (総評, 今後の取組), printed as written."""
+    if not text:
+        return []
+    return [CondPageBreak(40 * mm), kit.p(heading, "heading"), *[kit.p(part, "body") for part in text.split("\n") if part.strip()]]
 
 
 def _selection_text(data):

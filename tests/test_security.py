@@ -16,6 +16,7 @@ AUDIENCE = {
     "auth.logout": ALL,
     "main.index": ALL,
     "admin.campaign_list": {"admin"},
+    "admin.report_texts": {"admin"},
     "admin.import_form": {"admin"},
     "admin.import_preview": {"admin"},
     "admin.import_confirm": {"admin"},

@@ -28,10 +28,29 @@ def campaign_list():
             )
         except campaigns.CampaignError as error:
             flash(str(error), "error")
-            return render_template("admin/campaigns.html", campaigns=campaigns.list_campaigns(db), form=form), 422
+            return _campaigns_page(db, form), 422
         flash(_("キャンペーン「%(code)s」を作成しました。", code=form["code"].strip()), "success")
         return redirect(url_for("admin.campaign_list"))
-    return render_template("admin/campaigns.html", campaigns=campaigns.list_campaigns(db), form={})
+    return _campaigns_page(db, {})
+
+
+def _campaigns_page(db, form):
+    listed = campaigns.list_campaigns(db)
+    return render_template("admin/campaigns.html", campaigns=listed, form=form, text_labels=campaigns.REPORT_TEXTS,
+                           texts={c["id"]: campaigns.report_texts(db, c["id"]) for c in listed})
+
+
+@bp.route("/campaigns/<int:campaign_id>/texts", methods=["POST"])
+@roles("admin")
+def report_texts(campaign_id):
+    """Save the 総評 and 今後の取組 printed in the campaign's reports (each change kept as a new version)."""
+    try:
+        changed = campaigns.save_report_texts(get_db(), campaign_id, current_user.id, request.form)
+    except campaigns.CampaignError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("報告書の文章を保存しました。") if changed else _("変更はありませんでした。"), "success")
+    return redirect(url_for("admin.campaign_list"))
 
 
 @bp.route("/imports", methods=["GET"])

@@ -64,14 +64,16 @@ def _rate(part, whole):
 @bp.route("/reports/council.pdf")
 @roles(*DASHBOARD_READERS)
 def council_report():
-    """The report for the council (審議会): aggregates only, no names, small cells hidden."""
+    """The report for the council (審議会), or with ?edition=public its 公表版: aggregates only, small cells hidden."""
     campaign, _listed = _campaign()
     if campaign is None:
         abort(404)
-    data = report.build_report(council.report_data(get_db(), campaign), current_app.extensions["fonts"])
-    response = make_response(data)
+    public = request.args.get("edition") == "public"
+    data = council.report_data(get_db(), campaign, public=public, min_group=current_app.config["PUBLIC_MIN_GROUP"])
+    response = make_response(report.build_report(data, current_app.extensions["fonts"]))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="council-{campaign["code"]}.pdf"'
+    name = f"{'public' if public else 'council'}-{campaign['code']}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
