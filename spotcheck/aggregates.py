@@ -4,6 +4,7 @@ Every count is also kept under "all sections" (section 0) and "all employment ty
 reads the few rows it shows instead of summing thousands.
 
 Measures in `tallies` (subject → value):
+  scope      ''          → 'people'        who was to answer (active PC users) when the answers were imported
   response   ''          → 'answered'      people who sent a self-check
                          → 'not_done'      of those, people with at least one ③/C/D
                          → 'answers', 'not_done_answers'   answers in scope, and those that are ③/C/D
@@ -68,7 +69,12 @@ def recount_answers(db, campaign_id, answers_by_staff, not_done_codes):
         for item_no, (answer, out_of_scope) in answers.items():
             if not out_of_scope:
                 counts[("answer", str(item_no), answer, section_id, employment)] += 1
-    db.execute("DELETE FROM tallies WHERE campaign_id = ? AND measure IN ('response', 'answer')", [campaign_id])
+    # A campaign is a snapshot: who was to answer is counted where they were when the answers came in,
+    # like the answers themselves, so a later transfer moves neither.
+    for (section_id, employment), n in population(db).items():
+        counts[("scope", "", "people", section_id, employment)] += n
+    db.execute("DELETE FROM tallies WHERE campaign_id = ? AND measure IN ('response', 'answer', 'scope')",
+               [campaign_id])
     _add(db, campaign_id, counts)
 
 
@@ -140,8 +146,16 @@ def tally(db, campaign_id, measure, *, section_id=None, employment=None, by=None
     return result
 
 
-def population(db):
-    """Active PC users (who fill the self-check) per (section, employment type): one index-only scan."""
+def population(db, campaign_id=None):
+    """Who fills the self-check per (section, employment type): the campaign's snapshot taken at its
+    self-check import, or (before any import, or without a campaign) the active PC users today."""
+    if campaign_id is not None:
+        snapshot = {(section, employment): n for section, employment, n in db.execute(
+            "SELECT section_id, employment, n FROM tallies WHERE campaign_id = ? AND measure = 'scope'"
+            " AND section_id <> ? AND employment <> ?", [campaign_id, ALL_SECTIONS, ALL_EMPLOYMENT])}
+        if snapshot:
+            return snapshot
+    # One index-only scan.
     return {(section, employment): n for section, employment, n in db.execute(
         "SELECT section_id, employment, count(*) FROM staff INDEXED BY staff_scope"
         " WHERE uses_pc = 1 AND retired_at IS NULL GROUP BY section_id, employment")}
@@ -198,7 +212,7 @@ def groups(db, campaign, *, by, section_id=None, employment=None, pop=None):
     """Per section or per employment type: people, answers, ③ count, visits, cross-check and follow-ups."""
     cid = campaign["id"]
     kwargs = {"section_id": section_id, "employment": employment, "by": by}
-    people = staff_in_scope(db, **kwargs, pop=pop)
+    people = staff_in_scope(db, **kwargs, pop=pop if pop is not None else population(db, cid))
     responses = tally(db, cid, "response", **kwargs)
     visits_done = tally(db, cid, "visit", **kwargs)
     followup_counts = _followups_by(db, cid, by, section_id=section_id, employment=employment)
@@ -230,12 +244,15 @@ def _followups_by(db, campaign_id, by, *, section_id=None, employment=None):
     if section_id:
         where.append("f.section_id = ?")
         params.append(section_id)
+    # The person's employment type as the signed record froze it, like every other count of the visit.
+    signed_employment = "coalesce(json_extract(r.body, '$.subject.employment'), s.employment)"
     if employment:
-        where.append("s.employment = ?")
+        where.append(f"{signed_employment} = ?")
         params.append(employment)
-    column = "f.section_id" if by == "section_id" else "s.employment"
+    column = "f.section_id" if by == "section_id" else signed_employment
     # The person's employment type is needed only to split or filter by it.
-    join = " JOIN staff s ON s.id = f.staff_id" if by == "employment" or employment else ""
+    join = (" JOIN staff s ON s.id = f.staff_id LEFT JOIN visit_records r ON r.visit_id = f.visit_id"
+            if by == "employment" or employment else "")
     return {key: (total, still_open) for key, total, still_open in db.execute(
         f"SELECT {column}, count(*), sum(f.state IN ('open', 'reported')) FROM followups f{join}"
         f" WHERE {' AND '.join(where)} GROUP BY 1", params)}
@@ -255,7 +272,7 @@ def summary(db, campaign, *, section_id=None, employment=None, pop=None):
         "SELECT count(*) FROM tallies WHERE campaign_id = ? AND measure = 'visit' AND value = 'locked'"
         " AND section_id <> ? AND employment = ?", [cid, ALL_SECTIONS, ALL_EMPLOYMENT]).fetchone()[0]
     return {
-        "staff_in_scope": staff_in_scope(db, **filters, pop=pop),
+        "staff_in_scope": staff_in_scope(db, **filters, pop=pop if pop is not None else population(db, cid)),
         "answered": tally(db, cid, "response", **filters).get("", {}).get("answered", 0),
         "visits": visited.get("locked", 0),
         "sections_visited": visited_sections,
@@ -278,7 +295,7 @@ def dashboard(db, campaign, *, section_id=None, employment=None):
     """Everything the campaign dashboard shows, for the whole city or one section / employment type."""
     filters = {"section_id": section_id, "employment": employment}
     order = list(roster.EMPLOYMENT)
-    pop = population(db)  # read once for the summary and both splits
+    pop = population(db, campaign["id"])  # read once for the summary and both splits
     return {
         "summary": summary(db, campaign, **filters, pop=pop),
         "items": item_table(db, campaign, **filters),

@@ -108,3 +108,26 @@ def test_filters_read_the_same_numbers_as_counted_by_hand(db, campaign_data):
     assert both["answered"] == 0
     by_section = {r["key"]: r for r in aggregates.groups(db, campaign_data, by="section_id")}
     assert by_section[section["0101"]]["answers"] == 28 and by_section[section["0201"]]["not_done"] == 1
+
+
+def test_a_transfer_after_the_import_moves_no_count(db, campaign_data):
+    """A campaign is a snapshot: 対象者, 回答者, visits and findings stay where they were counted."""
+    from spotcheck import imports
+    from tests.factories import STAFF, STAFF_HEADER
+
+    def by_section():
+        names = {row[0]: row[1] for row in db.execute("SELECT id, name FROM sections")}
+        return {names[r["key"]]: (r["people"], r["answered"], r["visits"], r["findings"])
+                for r in aggregates.groups(db, campaign_data, by="section_id")}
+
+    def by_employment():
+        return {r["key"]: (r["people"], r["answered"], r["findings"])
+                for r in aggregates.groups(db, campaign_data, by="employment")}
+
+    before, employment_before = by_section(), by_employment()
+    assert before["総務課"] == (1, 1, 1, 1)
+    moved = [["000101", "鈴木 一郎", "スズキ イチロウ", "0201", "会計年度任用職員", "有"], *STAFF[1:]]
+    plan = imports.plan(db, "staff", csv_bytes(STAFF_HEADER, moved), "staff.csv", max_rows=1000)
+    imports.apply(db, plan, None)
+    assert by_section() == before and by_employment() == employment_before
+    assert aggregates.summary(db, campaign_data)["staff_in_scope"] == 2
