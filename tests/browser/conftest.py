@@ -5,7 +5,7 @@ a city would run it: its own instance folder, migrations applied, CSRF on, no TE
 
 Two servers:
 - `live_server` (session): a small city already loaded (3 sections, 5 staff, campaign R6 with
-  self-check answers) and four accounts: admin, auditor, section_head (0101 総務課), viewer.
+  self-check answers) and six accounts: admin, three auditors, section_head (0101 総務課), viewer.
 - `empty_server` (per test): a freshly installed city with only an admin account, for the
   import walk-through, which must start from nothing.
 """
@@ -57,6 +57,8 @@ TAKAHASHI_ANSWERS = {n: "①" for n in ITEMS} | {3: "②", 19: "③", 17: None}
 ACCOUNTS = {  # username: (role, display name, section code)
     "admin": ("admin", "監査 一郎", None),
     "auditor": ("auditor", "検査 花子", None),
+    "auditor2": ("auditor", "調査 次郎", None),  # a second auditor, to join a visit as co-auditor
+    "auditor3": ("auditor", "点検 三郎", None),  # an auditor on no visit's team
     "soumu-head": ("section_head", "総務 課長", "0101"),
     "viewer": ("viewer", "審議会 委員", None),
 }
@@ -140,7 +142,7 @@ class _ListHandler(logging.Handler):
 
 
 def _install_city(instance: Path, *, loaded: bool) -> LiveServer:
-    """A new instance folder, migrated; with the small city and four accounts, or an admin only."""
+    """A new instance folder, migrated; with the small city and its accounts, or an admin only."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SPOTCHECK_INSTANCE", str(instance))
         app = create_app()

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from spotcheck import campaigns, imports, visits
+from spotcheck import campaigns, imports, record, visits
 from tests.browser.conftest import CITY_STAFF, LANDSCAPE, PORTRAIT, SECTIONS_HEADER, STAFF_HEADER, _install_city
 from tests.factories import csv_bytes
 
@@ -81,35 +81,44 @@ def staff_id(server, staff_no):
     return one(server, "SELECT id FROM staff WHERE staff_no = ?", [staff_no])
 
 
-def seed_visit(server, staff_no, *, results=None):
-    """A visit opened by the auditor through spotcheck itself; results={check code: result} are saved too."""
+def seed_visit(server, staff_no, *, results=None, reason="前回の指摘の再確認"):
+    """A visit the auditor opened by hand (a hand-pick needs a reason) through spotcheck itself;
+    results={check code: result} are saved too."""
     with closing(server.db()) as db:
-        auditor = db.execute("SELECT id FROM users WHERE username = 'auditor'").fetchone()[0]
+        auditor = user_id(server, "auditor")
         campaign = campaigns.get_campaign(db, code="R6")
         visit_id = visits.start_visit(db, campaign_id=campaign["id"], staff_id=staff_id(server, staff_no),
-                                      auditor_id=auditor)
+                                      auditor_id=auditor, reason=reason)
         for code, result in (results or {}).items():
             visits.save_change(db, visit_id, auditor, key=secrets.token_hex(16), field="result", value=result,
                                changed_at=visits.client_now(), check_code=code)
     return visit_id
 
 
-def all_ok(server, staff_no):
-    """{check code: "ok"} for every check that applies to this person."""
+def user_id(server, username):
+    return one(server, "SELECT id FROM users WHERE username = ?", [username])
+
+
+def applicable_codes(server, staff_no):
+    """The codes of the on-site checks that apply to this person now, in walk order."""
     with closing(server.db()) as db:
         campaign = campaigns.get_campaign(db, code="R6")
-        probe = db.execute("SELECT s.uses_pc, sec.my_number, sec.outsourced FROM staff s JOIN sections sec"
-                           " ON sec.id = s.section_id WHERE s.staff_no = ?", [staff_no]).fetchone()
-        visit = {"campaign_id": campaign["id"], "uses_pc": probe[0], "my_number": probe[1], "outsourced": probe[2]}
-        _, checks = visits.applicable_checks(db, visit)
-    return {check.code: "ok" for check in checks}
+        subject = record.live_subject(db, staff_id(server, staff_no))
+        checklist = campaigns.pinned_onsite(db, campaign)
+        return [check.code for check in checklist.applicable(
+            uses_pc=subject.uses_pc, my_number=subject.my_number, outsourced=subject.outsourced)]
+
+
+def all_ok(server, staff_no):
+    """{check code: "ok"} for every check that applies to this person."""
+    return {code: "ok" for code in applicable_codes(server, staff_no)}
 
 
 def walk_on_server(server, visit_id):
-    """What the server holds now, read on a fresh connection: {code: step}."""
+    """What the server holds now, read on a fresh connection: {code: record.Step}."""
     with closing(server.db()) as db:
-        _, steps = visits.walk(db, visits.get_visit(db, visit_id))
-    return {step["check"].code: step for step in steps}
+        steps = record.load(db, visit_id).steps
+    return {step.check.code: step for step in steps}
 
 
 def logged_results(server, visit_id):
@@ -220,6 +229,7 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
 
     page.get_by_role("button", name="抽選する", exact=True).tap()
     expect(page.get_by_role("heading", level=1)).to_contain_text("抽選記録 No.")
+    draw_no = re.search(r"抽選記録 No\.(\d+)", page.get_by_role("heading", level=1).inner_text()).group(1)
     expect(page.locator("p.flash.success")).to_have_text("抽選記録は正しく、再計算した結果と一致します。")
     rows = page.locator("table.list tbody tr")
     expect(rows).to_have_count(3)  # 中村 勇 has no PC: not in the pool
@@ -237,9 +247,9 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
     person = drawn.split("（")[0]
     expect(page.get_by_role("heading", level=1)).to_contain_text(person)
     expected = walk_on_server(visit_city, visit_id)
-    with closing(visit_city.db()) as db:
-        _, applicable = visits.applicable_checks(db, visits.get_visit(db, visit_id))
-    assert len(expected) == len(applicable) == CHECK_COUNT
+    staff_no = re.search(r"（(\d+)）", drawn).group(1)
+    assert list(expected) == applicable_codes(visit_city, staff_no)
+    assert len(expected) == CHECK_COUNT
     expect(page.locator("section.step[data-check]")).to_have_count(CHECK_COUNT)
     expect(badge(page)).to_have_text("保存済み")
 
@@ -253,13 +263,13 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
         expect(screen).to_be_visible()
         assert screen.get_attribute("data-check") == code
         expect(page.locator(".step-count")).to_have_text(f"{number} / {CHECK_COUNT}")
-        expect(screen.get_by_role("heading", level=2)).to_contain_text(step["check"].title)
+        expect(screen.get_by_role("heading", level=2)).to_contain_text(step.check.title)
 
         panel = screen.locator(".selfreport")
         expect(panel.get_by_role("heading", level=3)).to_have_text("本人の自己申告")
         expect(panel.locator("li")).to_have_text([
-            re.compile(rf"^No\.{item.no} {re.escape(item.topic)}:\s*{re.escape(option.label if option else '未回答')}")
-            for item, option, _answered_on in step["reports"]
+            re.compile(rf"^No\.{r.item.no} {re.escape(r.item.topic)}:\s*{re.escape(r.option.label if r.option else '未回答')}")
+            for r in step.reports
         ])
         if number == 1:
             expect(panel).to_contain_text("令和6年1月18日 回答")
@@ -321,7 +331,7 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
                 expect(badge(page)).not_to_have_class(re.compile(r"\bpending\b"))
                 # On the server: each offline tap arrived and was applied exactly once.
                 saved = walk_on_server(visit_city, visit_id)
-                assert {c: saved[c]["result"] for c in OFFLINE_CHECKS} == {c: "ok" for c in OFFLINE_CHECKS}
+                assert {c: saved[c].result for c in OFFLINE_CHECKS} == {c: "ok" for c in OFFLINE_CHECKS}
                 counts = logged_results(visit_city, visit_id)
                 assert {c: counts.get(c) for c in OFFLINE_CHECKS} == {c: 1 for c in OFFLINE_CHECKS}
                 assert one(visit_city, "SELECT count(*) FROM visit_results WHERE visit_id = ? AND check_code IN (?, ?)",
@@ -332,7 +342,11 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
     # 5. The summary: the over-reported USB check is marked, the rest as recorded.
     summary = page.locator("section.summary")
     expect(summary).to_be_visible()
-    expect(summary.get_by_role("heading", level=2)).to_have_text("まとめ")
+    expect(summary.locator(":scope > h2")).to_have_text("まとめ")
+    # The team: the auditor who started it leads alone, and the person came from the draw.
+    team = summary.locator("section.team")
+    expect(team.locator("li")).to_have_text(["検査 花子（主担当）"])
+    expect(team).to_contain_text(f"対象者の選定: 抽選（抽選記録 No.{draw_no}）")
     expect(page.locator(".step-count")).to_have_text(f"{CHECK_COUNT} / {CHECK_COUNT}")
     # 次へ has nowhere to go from the summary; the script sets `hidden` on it, which must actually hide it.
     if page.locator("[data-next]").is_visible():
@@ -342,6 +356,7 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
     expect(usb.locator("[data-summary-gap]")).to_have_text("● 乖離")
     expect(usb).to_have_class(re.compile(r"\bgap\b"))
     expect(usb.locator("[data-summary-result]")).to_have_text("不適合")
+    expect(usb.locator("[data-summary-remark]")).to_have_text("")  # the chip gave it a remark
     expect(summary.locator("tr.gap")).to_have_count(1)
     expect(summary.locator("[data-summary-result]")).to_have_text(
         [LABELS[RESULTS.get(code, "ok")] for code in expected])
@@ -353,12 +368,12 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
     screenshot(at_top(page), "visit-08-summary")
 
     saved = walk_on_server(visit_city, visit_id)
-    assert {code: s["result"] for code, s in saved.items()} == {code: RESULTS.get(code, "ok") for code in expected}
-    assert [code for code, s in saved.items() if s["discrepancy"]] == ["external_media"]
-    assert {code: s["remark"] for code, s in saved.items() if s["remark"]} == CHIPS | dict([TYPED_REMARK])
-    assert {code: len(s["photos"]) for code, s in saved.items() if s["photos"]} == {c: 1 for c in PHOTO_CHECKS}
+    assert {code: s.result for code, s in saved.items()} == {code: RESULTS.get(code, "ok") for code in expected}
+    assert [code for code, s in saved.items() if s.discrepancy] == ["external_media"]
+    assert {code: s.remark for code, s in saved.items() if s.remark} == CHIPS | dict([TYPED_REMARK])
+    assert {code: len(s.photos) for code, s in saved.items() if s.photos} == {c: 1 for c in PHOTO_CHECKS}
     # The camera's EXIF orientation was applied: the 1600×1200 sensor image is stored upright.
-    assert all(p["height"] > p["width"] for c in PHOTO_CHECKS for p in saved[c]["photos"])
+    assert all(p.height > p.width for c in PHOTO_CHECKS for p in saved[c].photos)
     assert set(logged_results(visit_city, visit_id).values()) == {1}  # no change was applied twice
 
     summary.get_by_role("link", name="署名へ進む").tap()
@@ -370,6 +385,8 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
     expect(page.locator("tr.gap")).to_contain_text("USBメモリ等の外部記録媒体")
     expect(page.locator("tr.gap")).to_contain_text("● 乖離")
     expect(page.get_by_text(COMMENT)).to_be_visible()
+    # The one finding, stated as the sheet will print it: the auditor's remark as the fact.
+    expect(page.locator("dl.finding dd")).to_have_text([f"事実: {CHIPS['external_media']}"])
     cards = page.locator("section.signature-card")
     expect(cards.get_by_role("heading", level=2)).to_have_text(["監査員の署名", "被監査者の署名"])
     expect(cards.nth(0).get_by_label("氏名")).to_have_value("検査 花子")
@@ -424,7 +441,7 @@ def test_auditor_does_a_whole_visit_on_a_tablet(open_page, visit_city, log_in, s
         f"/visits/{visit_id}/changes",
     )
     assert status == 409
-    assert walk_on_server(visit_city, visit_id)["external_media"]["result"] == "nonconformity"
+    assert walk_on_server(visit_city, visit_id)["external_media"].result == "nonconformity"
 
     page.get_by_role("navigation", name="メニュー").get_by_role("link", name="実地監査", exact=True).tap()
     row = page.locator("table.list tbody tr").filter(has_text=person)
@@ -462,7 +479,7 @@ def test_changes_made_offline_survive_closing_the_page(open_page, visit_city, lo
     second.locator('[data-result="nonconformity"]').tap()
     expect(badge(page)).to_have_text("未送信 2件")
     page.close()  # the tablet closes the tab (or the browser is killed) before the Wi-Fi is back
-    assert not walk_on_server(visit_city, visit_id)[codes[0]]["result"]
+    assert not walk_on_server(visit_city, visit_id)[codes[0]].result
 
     # Back on the network, but the first attempts still fail (a flaky access point). The route is in
     # place before the network returns, so not even a late retry from the closing page gets through.
@@ -483,7 +500,7 @@ def test_changes_made_offline_survive_closing_the_page(open_page, visit_city, lo
     expect(badge(page)).to_have_text("保存済み", timeout=10_000)  # the page retries on its own every 5 s
     assert page.evaluate(f"localStorage.getItem('spotcheck-queue-{visit_id}')") == "[]"
     saved = walk_on_server(visit_city, visit_id)
-    assert (saved[codes[0]]["result"], saved[codes[1]]["result"]) == ("ok", "nonconformity")
+    assert (saved[codes[0]].result, saved[codes[1]].result) == ("ok", "nonconformity")
     assert logged_results(visit_city, visit_id) == {codes[0]: 1, codes[1]: 1}
     assert one(visit_city, "SELECT count(*) FROM visit_results WHERE visit_id = ?", [visit_id]) == 2
 
