@@ -83,6 +83,7 @@
           if (!response.ok) showError(body.error || text("failed"));
           // Stored or not, the status must never say 保存済み for a change that lost to a newer one.
           else if (body.applied === false) showError(text("not-applied"));
+          else if (root.querySelector("[data-error]").textContent === text("not-applied")) showError("");
           queue.shift();
           persist();
         } else {
