@@ -9,9 +9,8 @@ of 1–4 as "<5". In a chart those segments are not drawn at their own width (th
 attributes would give them back) but pooled into one grey block at the end of the bar, and a bar
 whose total is under five is drawn empty. `protect_table` also makes sure that a group of fewer
 than five people, whose figures are all hidden ("X"), cannot be computed back from published
-totals: it hides ("X") as few other counts of the same row or column as it takes. strict=True
-does the same for every "<5"; by default a "<5" in a group of five or more may still be found by
-subtraction (n − the shown counts), which points at no one in particular.
+totals, and that no "<5" can be (n − the shown counts): it hides ("X") as few other counts as it
+takes.
 """
 import math
 import unicodedata
@@ -19,10 +18,9 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from spotcheck import disclosure
+from spotcheck.disclosure import SECRET, SMALL, is_hidden, protect_table
 
 MIN = disclosure.MIN_CELL
-SMALL = disclosure.HIDDEN  # "<5"
-SECRET = "X"  # hidden so that a "<5" cannot be computed back (秘匿, as in official statistics)
 EMPTY_TEXT = "データがありません"
 POOLED_LABEL = "非表示（<5 を含む）"
 TINY_TEXT = "5未満のため非表示"
@@ -32,129 +30,6 @@ TEXT_FILL = "#222222"
 MUTED_FILL = "#555555"
 TRACK_FILL = "#EEEEEE"
 POOLED_FILL = "#8C8C8C"
-
-
-# ---------------------------------------------------------------- protection
-
-
-@dataclass
-class _Hidden:
-    """What a reader knows about a hidden count: it lies in [lo, hi] (hi may be infinite)."""
-
-    lo: float
-    hi: float
-    text: str
-    guard: bool  # protected against subtraction: forced cells, and "<5" when strict
-    known: bool = True  # False for an unguarded "<5", which another line might pin down
-
-
-def _small(n):
-    return 0 < n < MIN
-
-
-def protect_table(values, *, rows=True, columns=False, row_parts=None, force=(), keep=(), strict=False):
-    """Display texts for a table of counts whose row totals (rows=True) and/or column totals
-    (columns=True) are published elsewhere; with row_parts=k only the first k cells of a row add
-    up to its total (the rest, e.g. the total itself, count for the columns only).
-
-    Counts of 1–4 read "<5" (disclosure.cell). Cells in `force` ((row, column) pairs: every figure
-    of a group of fewer than five people) read "X", and so, line by line until nothing changes,
-    do the smallest other counts of a line needed so that subtracting the shown cells from the
-    line's total leaves each forced count its full range (0 to 4): a group of fewer than five
-    is never given back by subtraction (the other "<5" of the line count towards that when only
-    rows or only columns are published). strict=True protects every "<5" the same way (it stays
-    anything from 1 to 4), at the price of more "X". Columns in `keep` are hidden last.
-    Returns a grid of texts; a hidden cell's text is "<5" or "X".
-    """
-    grid = [list(map(int, row)) for row in values]
-    state = {}
-    for r, row in enumerate(grid):
-        for c, n in enumerate(row):
-            if _small(n):
-                state[r, c] = _Hidden(1, MIN - 1, SMALL, strict, strict)
-    for r, c in force:
-        n = grid[r][c]
-        # A forced cell reads "X" whatever its value; a reader may know it is at most 4 (a count of
-        # people in a group of fewer than five), so that range is what has to stay open.
-        state[r, c] = _Hidden(0, MIN - 1 if n < MIN else math.inf, SECRET, True)
-    lines = []
-    if rows:
-        lines += [[(r, c) for c in range(len(row))[:row_parts]] for r, row in enumerate(grid)]
-    if columns and grid:
-        width = max(len(row) for row in grid)
-        lines += [[(r, c) for r in range(len(grid)) if c < len(grid[r])] for c in range(width)]
-    keep = set(keep)
-    # With one kind of line published, nothing else pins an unguarded "<5": its range counts.
-    count_small = not (rows and columns)
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            changed |= _protect_line(line, grid, state, keep, count_small)
-    return [[state[r, c].text if (r, c) in state else disclosure.cell(n) for c, n in enumerate(row)] for r, row in enumerate(grid)]
-
-
-def _protect_line(line, grid, state, keep, count_small):
-    """Hide complements in one line (cells adding up to a published total); True when any was added.
-
-    Subtracting the shown cells from the total gives S, the sum of the hidden ones. A guarded cell
-    keeps its whole range [lo, hi] when the other hidden cells can make up S − lo (their maximums
-    reach it) and S − hi (their minimums stay below it). Unguarded "<5" take part only when
-    count_small (no other line could pin them down); a complement is at least 5, unbounded above.
-    """
-    added = False
-    while True:
-        hidden = [cell for cell in line if cell in state and (state[cell].known or count_small)]
-        guarded = [cell for cell in hidden if state[cell].guard]
-        if not guarded:
-            return added
-        total = sum(grid[r][c] for r, c in hidden)
-        lo_sum = sum(state[cell].lo for cell in hidden)
-        unbounded = sum(state[cell].hi == math.inf for cell in hidden)
-        hi_sum = sum(state[cell].hi for cell in hidden if state[cell].hi != math.inf)
-        short = 0  # how much more the others' minimums must leave room for
-        open_low = True
-        for cell in guarded:
-            lo, hi = state[cell].lo, state[cell].hi
-            others_unbounded = unbounded - (hi == math.inf)
-            others_hi = math.inf if others_unbounded else hi_sum - hi
-            if others_hi < total - lo:  # the others cannot be large enough for this one to be lo
-                open_low = False
-            if hi != math.inf:
-                short = max(short, (lo_sum - lo) - (total - hi))
-        if open_low and short <= 0:
-            return added
-        candidates = [cell for cell in line if cell not in state and grid[cell[0]][cell[1]] >= MIN]
-        if not candidates:
-            return added  # everything that could be hidden is hidden
-        candidates.sort(key=lambda cell: (cell[1] in keep, grid[cell[0]][cell[1]], cell))
-        # A complement adds (value − 5) of room and, unbounded, always lets the others be large
-        # enough. The smallest count that settles it alone, else the largest available, and again.
-        enough = [cell for cell in candidates if grid[cell[0]][cell[1]] - MIN >= short]
-        if enough:
-            pick = enough[0]
-        else:
-            ordinary = [cell for cell in candidates if cell[1] not in keep] or candidates
-            pick = max(ordinary, key=lambda cell: grid[cell[0]][cell[1]])
-        state[pick] = _Hidden(MIN, math.inf, SECRET, False)
-        added = True
-
-
-def is_hidden(text):
-    """True for the marks protect_table gives hidden cells."""
-    return text in (SMALL, SECRET)
-
-
-def bounded_rate_text(part, part_text, whole, whole_text=None):
-    """A percentage that never undoes a hidden count: "—" when the whole is hidden or below five or
-    the part is "X", "<3.0%" (the rate five would give) when the part is "<5", else "12.5%"."""
-    if (whole_text is not None and is_hidden(whole_text)) or disclosure.rate(part, whole) is None:
-        return "—"
-    if part_text == SECRET:
-        return "—"
-    if part_text == SMALL or _small(part):
-        return f"<{disclosure.rate(MIN, whole):.1f}%"
-    return disclosure.rate_text(part, whole)
 
 
 # ---------------------------------------------------------------- layout shared by SVG and PDF
@@ -178,12 +53,12 @@ class _Bar:
     summary: str  # the row in words, for the tooltip and the description
 
 
-def _bars(rows, segments, public, texts=None, strict=False):
+def _bars(rows, segments, public, texts=None):
     """Each row as fractions of its bar; with public=True the hidden segments pooled at the end."""
     keys = [key for key, _label, _fill in segments]
     counts = [[int(c.get(key, 0) or 0) for key in keys] for _label, c in rows]
     if texts is None:
-        texts = protect_table(counts, strict=strict) if public else [[f"{n:,}" for n in row] for row in counts]
+        texts = protect_table(counts) if public else [[f"{n:,}" for n in row] for row in counts]
     bars = []
     for (label, _c), row, row_texts in zip(rows, counts, texts):
         label = str(label)
@@ -248,13 +123,13 @@ def _num(x):
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def stacked_bars_svg(rows, segments, *, title, width=640, bar_height=18, show_values=True, public=False, strict=False):
+def stacked_bars_svg(rows, segments, *, title, width=640, bar_height=18, show_values=True, public=False):
     """Horizontal 100 %-stacked bars as an inline-safe SVG string.
 
     rows: [(label, {segment_key: count})]; segments: [(key, label, "#RRGGBB")], in stacking order.
     public=True: counts of 1–4 read "<5" and are drawn pooled with the other hidden segments as one
-    grey block at the end of the bar, a bar under five is drawn empty; strict=True also hides
-    complements so that no "<5" can be computed back from n (see protect_table).
+    grey block at the end of the bar, a bar under five is drawn empty, and complements are hidden
+    too so that no "<5" can be computed back from n (see protect_table).
     """
     font = 12
     small_font = 11
@@ -272,7 +147,7 @@ def stacked_bars_svg(rows, segments, *, title, width=640, bar_height=18, show_va
             f'<text x="{width / 2:g}" y="{height / 2 + font / 2 - 2:g}" text-anchor="middle" fill="{MUTED_FILL}">{EMPTY_TEXT}</text>'
             "</svg>"
         )
-    bars = _bars(rows, segments, public, strict=strict)
+    bars = _bars(rows, segments, public)
 
     # Legend on top, wrapped onto as many lines as it needs.
     legend = [(label, fill) for _key, label, fill in segments]
@@ -336,7 +211,7 @@ def stacked_bars_svg(rows, segments, *, title, width=640, bar_height=18, show_va
 # ---------------------------------------------------------------- ReportLab Drawing
 
 
-def bars_drawing(rows, segments, *, width, bar_height, public, fonts=None, texts=None, font_size=7.5, show_values=True, strict=False):
+def bars_drawing(rows, segments, *, width, bar_height, public, fonts=None, texts=None, font_size=7.5, show_values=True):
     """The same chart as a ReportLab Drawing for the PDF report.
 
     fonts: a spotcheck.fonts.FontStatus (registered when not given). texts: the display texts of
@@ -362,7 +237,7 @@ def bars_drawing(rows, segments, *, width, bar_height, public, fonts=None, texts
         drawing.add(String(width / 2, font_size * 1.6, EMPTY_TEXT, fontName=face, fontSize=font_size, textAnchor="middle", fillColor=colors.HexColor(MUTED_FILL)))
         return drawing
 
-    bars = _bars(rows, segments, public, texts, strict)
+    bars = _bars(rows, segments, public, texts)
     legend = [(label, fill) for _key, label, fill in segments]
     if any(seg.text == "非表示" and seg.fill == POOLED_FILL for bar in bars for seg in bar.segments):
         legend.append((POOLED_LABEL, POOLED_FILL))

@@ -13,7 +13,8 @@ import pytest
 from reportlab.graphics.shapes import Drawing, Rect, String
 
 from spotcheck import charts
-from spotcheck.charts import EMPTY_TEXT, SECRET, SMALL, bars_drawing, bounded_rate_text, protect_table, stacked_bars_svg
+from spotcheck.charts import EMPTY_TEXT, bars_drawing, stacked_bars_svg
+from spotcheck.disclosure import SECRET, SMALL, bounded_rate_text, protect_table
 
 SVG = "{http://www.w3.org/2000/svg}"
 SEGMENTS = [("1", "① できている", "#1F4E79"), ("2", "② 一部できている", "#9DC3E6"), ("3", "③ できていない", "#E46C0A"), ("", "未回答", "#E2D9B8")]
@@ -109,9 +110,10 @@ def test_public_hides_counts_below_five_and_pools_them_grey():
     shown = texts(root)
     desc = root.find(f"{SVG}desc").text
 
-    assert "40" in shown and "12" in shown and "n=55" in shown
+    assert "40" in shown and "n=55" in shown
     assert "3" not in shown  # the ③ count of 所属A
     assert "③ できていない <5" in desc
+    assert "12" not in shown and "② 一部できている X" in desc  # else 55 − 40 − 12 gives the 3 back
     # The hidden segment is not drawn at its own width: it joins the grey 非表示 block.
     assert not bar_rects(root, "#E46C0A")
     pooled = bar_rects(root, charts.POOLED_FILL)
@@ -133,9 +135,9 @@ def test_without_public_small_counts_are_shown():
     assert len(bar_rects(root, "#E46C0A")) == 1
 
 
-def test_strict_public_also_hides_a_complement_so_n_gives_nothing_back():
+def test_public_also_hides_a_complement_so_n_gives_nothing_back():
     rows = [("所属A", {"1": 40, "2": 12, "3": 3, "": 0})]
-    desc = parse(stacked_bars_svg(rows, SEGMENTS, title="t", public=True, strict=True)).find(f"{SVG}desc").text
+    desc = parse(stacked_bars_svg(rows, SEGMENTS, title="t", public=True)).find(f"{SVG}desc").text
 
     assert "③ できていない <5" in desc
     assert "② 一部できている X" in desc  # 55 − 40 = 15 is now ② and ③ together
@@ -214,10 +216,10 @@ def feasible(values, texts, forced=()):
 
 
 @pytest.mark.parametrize("seed", range(60))
-def test_strict_rows_never_let_a_small_count_be_computed_back(seed):
+def test_rows_never_let_a_small_count_be_computed_back(seed):
     rng = random.Random(seed)
     row = [rng.choice((0, 1, 2, 3, 4, 5, 6, 9, 14, 30)) for _ in range(4)]
-    (texts,) = protect_table([row], strict=True)
+    (texts,) = protect_table([row])
     solutions = feasible(row, texts)
     # Enough in the row to hide behind: some count of five or more, and room for a "<5" to move.
     room = sum(v - 5 for v in row if v >= 5) + sum(v - 1 for v in row if 0 < v < 5)
@@ -256,10 +258,12 @@ def test_a_tiny_group_is_never_given_back_by_the_column_totals(seed):
 
 def test_protect_table_leaves_plain_rows_alone():
     assert protect_table([[120, 30, 15, 0]]) == [["120", "30", "15", "0"]]
-    assert protect_table([[120, 30, 15, 3]]) == [["120", "30", "15", SMALL]]
-    assert protect_table([[120, 30, 15, 3]], strict=True) == [["120", "30", SECRET, SMALL]]
+    # One rule: a "<5" always takes a complement with it, the smallest count that covers it.
+    assert protect_table([[120, 30, 15, 3]]) == [["120", "30", SECRET, SMALL]]
     # keep: the ③ column is hidden only when nothing else will do.
-    assert protect_table([[120, 30, 15, 3]], strict=True, keep=[2]) == [["120", SECRET, "15", SMALL]]
+    assert protect_table([[120, 30, 15, 3]], keep=[2]) == [["120", SECRET, "15", SMALL]]
+    # Nothing published beside the counts: nothing to protect against.
+    assert protect_table([[120, 30, 15, 3]], rows=False) == [["120", "30", "15", SMALL]]
 
 
 @pytest.mark.parametrize(
