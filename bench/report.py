@@ -26,7 +26,8 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from spotcheck import fonts as report_fonts
-from spotcheck.report import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData, build_report, default_title
+from spotcheck.figures import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData
+from spotcheck.report import build_report, default_title
 
 TARGET_MS = 2000.0
 OUT = Path(__file__).resolve().parent / "out" / "report.json"

@@ -1,6 +1,7 @@
 """The council report's data: campaign aggregates (never names), compared with the previous campaign."""
 from . import aggregates, disclosure, followups, integrity, report, roster, visits
 from .campaigns import list_campaigns, pinned_onsite, pinned_selfcheck, report_texts
+from .figures import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData
 from .report import PUBLIC_SUFFIX
 from .clock import now
 from .wareki import format_fiscal_year
@@ -17,7 +18,7 @@ def previous_campaign(db, campaign):
 
 
 def report_data(db, campaign, *, public=False, min_group=30):
-    """Everything the council report (or, public=True, its 公表版) shows, as report.ReportData.
+    """Everything the council report (or, public=True, its 公表版) shows, as figures.ReportData.
 
     The 公表版 shows sections and employment types of fewer than `min_group` people only pooled together.
     """
@@ -42,7 +43,7 @@ def report_data(db, campaign, *, public=False, min_group=30):
     findings = db.execute(
         "SELECT count(*), sum(severity = 'major') FROM followups WHERE campaign_id = ? AND state <> 'withdrawn'",
         [campaign["id"]]).fetchone()
-    return report.ReportData(
+    return ReportData(
         title=TITLE.format(year=format_fiscal_year(campaign["fiscal_year"] or now().year)) + (PUBLIC_SUFFIX if public else ""),
         campaign_title=campaign["title"], fiscal_year=campaign["fiscal_year"] or now().year,
         previous_campaign_title=previous["title"] if previous else None, issued_on=now().date(),
@@ -51,13 +52,13 @@ def report_data(db, campaign, *, public=False, min_group=30):
         findings=findings[0] or 0, major_findings=findings[1] or 0,
         claims_done=summary["claims_done"], over_reported=summary["over_reported"],
         items=tuple(
-            report.ItemStat(r["item"].no, r["item"].topic, group_labels[r["item"].group],
+            ItemStat(r["item"].no, r["item"].topic, group_labels[r["item"].group],
                             {option.label: n for option, n in r["counts"]}, r["total"], r["not_done"],
                             _rate(prev_items.get(r["item"].no), "not_done", "total"))
             for r in items
         ),
         checks=tuple(
-            report.CheckStat(r["check"].title, {option.label: n for option, n in r["counts"]}, r["total"],
+            CheckStat(r["check"].title, {option.label: n for option, n in r["counts"]}, r["total"],
                              r["claims_done"], r["over_reported"],
                              _rate(prev_checks.get(r["check"].code), "over_reported", "claims_done"))
             for r in checks
@@ -68,7 +69,7 @@ def report_data(db, campaign, *, public=False, min_group=30):
         by_section=_pooled(tuple(_group(row, sections.get(row["key"], "—"))
                                  for row in sorted(groups["section_id"], key=lambda r: codes.get(r["key"], ""))),  # 組織順
                            min_group if public else 0, "その他の所属"),
-        followups=report.FollowupStat(states["open"], states["reported"], states["closed"], states["withdrawn"],
+        followups=FollowupStat(states["open"], states["reported"], states["closed"], states["withdrawn"],
                                       states["overdue"]),
         notes=(SCALE_NOTE.format(previous=previous["title"]),) if scales_differ else (),
         summary_text=texts["summary"], next_steps=texts["next_steps"], public=public,
@@ -83,7 +84,7 @@ def _pooled(groups, min_people, label):
     if not small:
         return groups
     fields = ("people", "answered", "not_done", "visits", "observed", "over_reported", "findings", "open_followups")
-    pooled = report.GroupStat(
+    pooled = GroupStat(
         f"{label}（{len(small)}）", **{name: sum(getattr(g, name) for g in small) for name in fields},
         claims_done=None if any(g.claims_done is None for g in small) else sum(g.claims_done for g in small))
     return tuple(g for g in groups if g not in small) + (pooled,)
@@ -95,7 +96,7 @@ def _scales(item_rows):
 
 
 def _group(row, label):
-    return report.GroupStat(label, row["people"], row["answered"], row["not_done_people"], row["visits"],
+    return GroupStat(label, row["people"], row["answered"], row["not_done_people"], row["visits"],
                             row["observed"], row["over_reported"], row["findings"], row["open_followups"],
                             claims_done=row["claims_done"])
 

@@ -21,9 +21,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from spotcheck import disclosure
+from spotcheck import disclosure, figures
 from spotcheck.charts import bars_drawing
-from spotcheck.disclosure import SECRET, SMALL, bounded_rate_text, protect_table
+from spotcheck.figures import ReportData
 from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE_WIDTH, RULE, THICK,
                                  THIN, WIDTH, CachedParagraph, footer_rule, numbered_canvas)
 from spotcheck.wareki import format_date, format_fiscal_year, with_fiscal_year
@@ -32,8 +32,6 @@ COUNCIL = "情報公開・個人情報保護運営審議会"
 PUBLIC_ADDRESSEE = "公表版（市議会・市民の皆様へ）"
 PUBLIC_SUFFIX = "（公表版）"
 OVER_LABEL = "過大申告"
-FAILED_LABELS = ("不適合", "重大")
-NOT_DONE_MARKS = ("③", "できていない", "知らなかった")
 
 NOTE_SUPPRESSION = (
     "個人が特定されないよう、所属・任用区分・回答・結果の区分ごとの数が1〜4の場合は「<5」と表示し、"
@@ -48,110 +46,12 @@ NOTE_SECRET = (
     "対象者が5人未満の所属・区分は、人数を「<5」とし、内訳を「X」（非表示）としています。"
     "合計からの差し引きでその内訳が分からないよう、他の所属・区分の値を併せて「X」とした箇所があります。"
 )
-NOTE_BOUND = "「<3.0%」のような表示は、該当数が5未満のため割合の上限だけを示したものです。"
 NOTE_OVER = (
     "過大申告とは、セルフチェックで「できている」と回答した本人の席で、対応する確認項目が"
     "実地で「不適合」又は「重大」だったものをいいます。件数は確認項目ごとに数えます。"
 )
 NOTE_PREVIOUS = "前回比は、今回の割合から前回の割合を引いた差（ポイント）です。"
 NOTE_NO_PERSONS = "この報告には、個人の氏名・職員番号その他の個人を識別できる情報は含まれていません。"
-
-
-# ---------------------------------------------------------------- input
-
-
-@dataclass(frozen=True)
-class ItemStat:
-    """One self-check item. counts: answer label → people, in display order (total = their sum);
-    not_done: people who answered that it is not done (③ / C / D); previous_not_done_rate: the
-    previous campaign's not-done rate in percent, as disclosure.rate gives it (None when unknown)."""
-
-    no: int
-    topic: str
-    group_label: str
-    counts: dict
-    total: int
-    not_done: int
-    previous_not_done_rate: float | None
-
-
-@dataclass(frozen=True)
-class CheckStat:
-    """One on-site check. counts: result label (適合 / 観察事項 / 不適合 / 重大 / 該当なし / 確認不可)
-    → observations; claims_done: observations where the person had self-reported "done";
-    over_reported: those of them observed 不適合 or 重大; previous_over_rate in percent."""
-
-    title: str
-    counts: dict
-    total: int
-    claims_done: int
-    over_reported: int
-    previous_over_rate: float | None
-
-
-@dataclass(frozen=True)
-class GroupStat:
-    """One 任用区分 or one section. people: staff in scope; answered: who sent the self-check;
-    not_done: who answered "not done" to at least one item; visits: people checked on site;
-    observed: observations; over_reported, findings, open_followups: counts of those.
-    claims_done (observations self-reported "done") makes the over-reporting rate the same as the
-    overall one; without it the rate is over observations and says so."""
-
-    label: str
-    people: int
-    answered: int
-    not_done: int
-    visits: int
-    observed: int
-    over_reported: int
-    findings: int
-    open_followups: int
-    claims_done: int | None = None
-    previous_over_rate: float | None = None
-
-
-@dataclass(frozen=True)
-class FollowupStat:
-    """Findings by follow-up state; overdue counts open findings past their due date."""
-
-    open: int
-    reported: int
-    closed: int
-    withdrawn: int
-    overdue: int
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """Everything printed in the council report: aggregates only, never a person."""
-
-    title: str
-    campaign_title: str
-    fiscal_year: int
-    previous_campaign_title: str | None
-    issued_on: date
-    staff_in_scope: int
-    answered: int
-    visits: int
-    sections_visited: int
-    sections_total: int
-    findings: int
-    major_findings: int
-    claims_done: int
-    over_reported: int
-    items: tuple
-    checks: tuple
-    by_employment: tuple
-    by_section: tuple
-    followups: FollowupStat
-    notes: tuple
-    previous_over_rate: float | None = None  # the previous campaign's overall over-reporting rate (%)
-    issuer: str = ""  # e.g. 総務課, printed under the date
-    drawn_visits: int | None = None  # visits whose person was chosen by a recorded draw
-    chain_head: str = ""  # the hash chain's newest entry when the report was made, e.g. 第40号 3fa…
-    summary_text: str = ""  # the audit lead's 総評
-    next_steps: str = ""  # 今後の取組
-    public: bool = False  # the 公表版 for the assembly and the city's website
 
 
 def default_title(fiscal_year):
@@ -308,91 +208,6 @@ def _diff(current_text, current, previous):
     return f"{current - previous:+.1f}".replace("-", "−")
 
 
-def _rate_pair(part, part_text, whole, whole_text=None):
-    """(text, exact value or None) of a protected rate."""
-    text = bounded_rate_text(part, part_text, whole, whole_text)
-    exact = disclosure.rate(part, whole) if text.endswith("%") and not text.startswith("<") else None
-    return text, exact
-
-
-@dataclass
-class _Groups:
-    """A GroupStat table after protection: the rows (tiny 任用区分 merged) and their display texts."""
-
-    rows: tuple
-    people: list
-    answered: list
-    not_done: list
-    visits: list
-    observed: list
-    claims: list
-    over: list
-    findings: list
-    open: list
-    merged: tuple = ()  # labels of the groups shown together because one had fewer than five people
-
-
-def _merge_small(groups):
-    """Groups of 1–4 people pooled into one row, with the smallest other group while still under five.
-
-    For a handful of 任用区分 this keeps the large groups whole: hiding a group of three within the
-    published totals would otherwise need the figures of another large group hidden too.
-    """
-    small = [g for g in groups if 0 < g.people < disclosure.MIN_CELL]
-    if not small:
-        return tuple(groups), ()
-    others = sorted((g for g in groups if g not in small), key=lambda g: g.people)
-    pool = list(small)
-    while sum(g.people for g in pool) < disclosure.MIN_CELL and others:
-        pool.append(others.pop(0))
-    pool.sort(key=groups.index)
-
-    def total(name):
-        return sum(getattr(g, name) for g in pool)
-
-    merged = GroupStat(
-        label="・".join(g.label for g in pool),
-        **{name: total(name) for name in ("people", "answered", "not_done", "visits", "observed", "over_reported", "findings", "open_followups")},
-        claims_done=None if any(g.claims_done is None for g in pool) else total("claims_done"),
-        previous_over_rate=None,
-    )
-    rows, placed = [], False
-    for g in groups:
-        if g in pool:
-            if not placed:
-                rows.append(merged)
-                placed = True
-        else:
-            rows.append(g)
-    return tuple(rows), tuple(g.label for g in pool)
-
-
-def _protect_groups(groups, merge=False):
-    """Protect a group table column by column (the column totals are published on the cover).
-
-    Groups of 1–4 people show their size as "<5" and no breakdown ("X"), and each column hides as
-    many further counts as it takes for the totals not to give those back. With merge=True such
-    groups are pooled with others first (see _merge_small).
-    """
-    groups, merged = _merge_small(groups) if merge else (tuple(groups), ())
-    values = [
-        [g.people, g.answered, g.not_done, g.visits, g.observed, g.claims_done or 0, g.over_reported, g.findings, g.open_followups]
-        for g in groups
-    ]
-    force = [(r, c) for r, g in enumerate(groups) if 0 < g.people < disclosure.MIN_CELL for c in range(1, 9)]
-    texts = protect_table(values, rows=False, columns=True, force=force)
-    columns = [list(col) for col in zip(*texts)] if texts else [[] for _ in range(9)]
-    return _Groups(groups, *columns, merged=merged)
-
-
-def _over_rate(t, i):
-    """A group's over-reporting rate: over claims_done when given, else over observations."""
-    g = t.rows[i]
-    if g.claims_done is not None:
-        return _rate_pair(g.over_reported, t.over[i], g.claims_done, t.claims[i])
-    return _rate_pair(g.over_reported, t.over[i], g.observed, t.observed[i])
-
-
 def _merge_note(t, what):
     if not t.merged:
         return []
@@ -422,17 +237,16 @@ def build_report(data: ReportData, fonts) -> bytes:
         lang="ja-JP",
         initialFontName=kit.mincho,
     )
-    employment = _protect_groups(data.by_employment, merge=True)
-    sections = _protect_groups(data.by_section)
+    fig = figures.publish(data)
     story = [
         *_cover(data, kit),
         *_written(kit, "総評", data.summary_text),
-        *_gap_section(data, kit, employment),
-        *_items_section(data, kit, fonts),
-        *_checks_section(data, kit, fonts),
-        *_group_section(kit, "４　任用区分別の状況", "任用区分", employment),
+        *_gap_section(data, fig, kit),
+        *_items_section(data, fig.items, kit, fonts),
+        *_checks_section(data, fig.checks, kit, fonts),
+        *_group_section(kit, "４　任用区分別の状況", "任用区分", fig.employment),
         *_followup_section(data, kit),
-        *_group_section(kit, "６　所属別の状況", "所属", sections, long=True),
+        *_group_section(kit, "６　所属別の状況", "所属", fig.sections, long=True),
         *_written(kit, "今後の取組", data.next_steps),
         *_notes(data, kit),
     ]
@@ -543,7 +357,7 @@ def _cover(data, kit):
     ]
 
 
-def _gap_section(data, kit, employment):
+def _gap_section(data, fig, kit):
     """１ 自己申告と実態の乖離: the headline, then per check and per 任用区分."""
     out = _heading(kit, "１　自己申告と実態の乖離（過大申告）", 70 * mm)
     out.append(
@@ -572,12 +386,10 @@ def _gap_section(data, kit, employment):
 
     # Per check: the column totals are the headline figures.
     checks = data.checks
-    texts = protect_table([[c.claims_done, c.over_reported] for c in checks], rows=False, columns=True)
     head = ["No.", "確認項目", "「できている」\nと申告（件）", "うち過大申告\n（件）", f"{OVER_LABEL}率", "前回", "前回比\n（ポイント）"]
     rows = [[_head(kit, h) for h in head]]
-    for i, (c, (claims, over)) in enumerate(zip(checks, texts), start=1):
-        rate_i, exact_i = _rate_pair(c.over_reported, over, c.claims_done, claims)
-        rows.append([str(i), kit.p(c.title, "name"), claims, over, rate_i, _pct(c.previous_over_rate), _diff(rate_i, exact_i, c.previous_over_rate)])
+    for i, (c, claims, over, r) in enumerate(zip(checks, fig.gap.claims, fig.gap.over, fig.gap.rates), start=1):
+        rows.append([str(i), kit.p(c.title, "name"), claims, over, r.text, _pct(c.previous_over_rate), _diff(r.text, r.exact, c.previous_over_rate)])
     rows.append(["", kit.p("合計", "group"), _count(data.claims_done), over_text, rate, _pct(data.previous_over_rate), _diff(rate, exact, data.previous_over_rate)])
     widths = [9 * mm, None, 24 * mm, 22 * mm, 20 * mm, 17 * mm, 20 * mm]
     widths[1] = WIDTH - sum(w for w in widths if w)
@@ -586,16 +398,16 @@ def _gap_section(data, kit, employment):
     out += [kit.p("（１）確認項目別", "subheading"), table]
 
     # Per 任用区分.
-    groups = employment.rows
-    by_claims = all(g.claims_done is not None for g in groups)
+    employment = fig.employment
+    groups, by_claims = employment.rows, employment.by_claims
     basis = "「できている」\nと申告（件）" if by_claims else "確認件数\n（件）"
     head = ["任用区分", "対象者\n（人）", "実地確認\n（人）", basis, "うち過大申告\n（件）", f"{OVER_LABEL}率", "前回", "前回比\n（ポイント）"]
     rows = [[_head(kit, h) for h in head]]
     for i, g in enumerate(groups):
-        rate_i, exact_i = _over_rate(employment, i)
+        r = employment.over_rate(i)
         rows.append(
             [kit.p(g.label, "name"), employment.people[i], employment.visits[i], (employment.claims if by_claims else employment.observed)[i],
-             employment.over[i], rate_i, _pct(g.previous_over_rate), _diff(rate_i, exact_i, g.previous_over_rate)]
+             employment.over[i], r.text, _pct(g.previous_over_rate), _diff(r.text, r.exact, g.previous_over_rate)]
         )
     widths = [None, 16 * mm, 17 * mm, 24 * mm, 22 * mm, 18 * mm, 15 * mm, 18 * mm]
     widths[0] = WIDTH - sum(w for w in widths if w)
@@ -607,18 +419,6 @@ def _gap_section(data, kit, employment):
     return out + [KeepTogether(block)]
 
 
-def _answer_labels(items):
-    """The answer labels in display order, without those nobody chose (e.g. the finer scale's when
-    the campaign used ①②③): the table keeps one column per answer actually given."""
-    labels = []
-    for item in items:
-        for label in item.counts:
-            if label not in labels:
-                labels.append(label)
-    used = [label for label in labels if any(item.counts.get(label, 0) for item in items)]
-    return used or labels
-
-
 def _group_ranges(items):
     """group label → "項目1〜20" from the item numbers in that group."""
     numbers = {}
@@ -627,13 +427,10 @@ def _group_ranges(items):
     return {label: f"項目{min(ns)}〜{max(ns)}" if len(ns) > 1 else f"項目{ns[0]}" for label, ns in numbers.items()}
 
 
-def _items_section(data, kit, fonts):
+def _items_section(data, published, kit, fonts):
     """２ セルフチェックの結果: a bar per item, then the table of answers per item."""
     items = data.items
-    labels = _answer_labels(items)
-    keep = [i for i, label in enumerate(labels) if any(mark in label for mark in NOT_DONE_MARKS)]
-    force = [(r, c) for r, item in enumerate(items) if 0 < item.total < disclosure.MIN_CELL for c in range(len(labels))]
-    texts = protect_table([[item.counts.get(label, 0) for label in labels] for item in items], force=force, keep=keep)
+    labels, texts = published.labels, published.texts
     intro = kit.p(
         "項目ごとの回答の内訳です。項目21〜27は特定個人情報を取り扱う所属、項目28〜35は業務委託によりシステムを"
         "導入している所属の職員が対象です。「できていない割合」は、対象者のうち「できていない」と回答した人の割合です。",
@@ -655,15 +452,15 @@ def _items_section(data, kit, fonts):
     rows = [[_head(kit, h) for h in head]]
     style, group = [], None
     ranges = _group_ranges(items)
-    for item, row_texts in zip(items, texts):
+    for item, row_texts, total, rate in zip(items, texts, published.totals, published.rates):
         if item.group_label != group:
             group = item.group_label
             rows.append([kit.p(f"{ranges[group]}　{group}", "group")] + [""] * (len(head) - 1))
             r = len(rows) - 1
             style += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), GROUP_FILL), ("ALIGN", (0, r), (-1, r), "LEFT")]
-        rate, exact = _item_rate(item, row_texts, keep)
         answers = [kit.p("　".join(f"{_mark(label)}\u00a0{text}" for label, text in zip(labels, row_texts)), "name")] if wide else list(row_texts)
-        rows.append([str(item.no), kit.p(item.topic, "name"), *answers, disclosure.cell(item.total), rate, _pct(item.previous_not_done_rate), _diff(rate, exact, item.previous_not_done_rate)])
+        rows.append([str(item.no), kit.p(item.topic, "name"), *answers, total, rate.text, _pct(item.previous_not_done_rate),
+                     _diff(rate.text, rate.exact, item.previous_not_done_rate)])
     n = len(labels)
     answer_widths = [62 * mm] if wide else [min(15.5 * mm, 62 * mm / max(n, 1))] * n
     widths = [9 * mm, None, *answer_widths, 15 * mm, 18 * mm, 14 * mm, 16 * mm]
@@ -695,34 +492,9 @@ def _label_head(label):
     return f"{mark}\n{rest}"
 
 
-def _item_rate(item, row_texts, keep):
-    """The not-done rate of an item, never exact when the cells it comes from are hidden."""
-    if item.total < disclosure.MIN_CELL:
-        return "—", None
-    not_done_texts = [row_texts[i] for i in keep]
-    if any(t == SECRET for t in not_done_texts) or (len(not_done_texts) > 1 and any(t == SMALL for t in not_done_texts)):
-        return "—", None
-    return _rate_pair(item.not_done, disclosure.cell(item.not_done), item.total)
-
-
-def _result_labels(checks):
-    labels = []
-    for check in checks:
-        for label in check.counts:
-            if label not in labels:
-                labels.append(label)
-    ordered = [label for label in RESULT_FILLS if label in labels]
-    return ordered + [label for label in labels if label not in ordered]
-
-
-def _checks_section(data, kit, fonts):
+def _checks_section(data, table, kit, fonts):
     """３ 実地確認の結果: a bar per check, then the results table with a total row."""
-    checks = data.checks
-    labels = _result_labels(checks)
-    values = [[c.counts.get(label, 0) for label in labels] + [c.total] for c in checks]
-    force = [(r, c) for r, check in enumerate(checks) if 0 < check.total < disclosure.MIN_CELL for c in range(len(labels))]
-    keep = [i for i, label in enumerate(labels) if label in FAILED_LABELS]
-    texts = protect_table(values, rows=True, columns=True, row_parts=len(labels), force=force, keep=keep)
+    checks, labels, texts = data.checks, table.labels, table.texts
     opening = [
         kit.p("３　実地確認の結果（確認項目別）", "heading"),
         kit.p("実地監査で確認した結果の内訳です。件数は、確認した職員ごと・確認項目ごとに数えています。", "body"),
@@ -739,27 +511,24 @@ def _checks_section(data, kit, fonts):
     rows = [[_head(kit, h) for h in head]]
     for i, (c, row_texts) in enumerate(zip(checks, texts), start=1):
         rows.append([str(i), kit.p(c.title, "name"), *row_texts])
-    sums = [sum(c.counts.get(label, 0) for c in checks) for label in labels] + [sum(c.total for c in checks)]
-    rows.append(["", kit.p("合計", "group"), *[_count(n) for n in sums]])
+    rows.append(["", kit.p("合計", "group"), *table.sums])
     widths = [9 * mm, None] + [14 * mm] * len(labels) + [15 * mm]
     widths[1] = WIDTH - sum(w for w in widths if w)
-    table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(_grid(kit, [("ALIGN", (0, 1), (0, -1), "CENTER"), ("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL), ("LINEABOVE", (0, -1), (-1, -1), THICK, RULE)]))
-    return out + [CondPageBreak(50 * mm), kit.p("表2　確認項目別の結果（件）", "caption"), table]
+    grid = Table(rows, colWidths=widths, repeatRows=1)
+    grid.setStyle(_grid(kit, [("ALIGN", (0, 1), (0, -1), "CENTER"), ("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL), ("LINEABOVE", (0, -1), (-1, -1), THICK, RULE)]))
+    return out + [CondPageBreak(50 * mm), kit.p("表2　確認項目別の結果（件）", "caption"), grid]
 
 
 def _group_section(kit, heading, name, t, long=False):
     """A table per 任用区分 or per section: people, answers, visits, over-reporting, findings."""
-    groups = t.rows
-    by_claims = all(g.claims_done is not None for g in groups)
+    groups, by_claims = t.rows, t.by_claims
     head = [name, "対象者\n（人）", "回答者\n（人）", "回答率", "できていない\n回答がある\n人の割合", "実地確認\n（人）",
             "過大申告\n（件）", "過大\n申告率" + ("" if by_claims else "\n（確認\n件数比）"), "指摘\n（件）", "改善未了\n（件）"]
     rows = [[_head(kit, h) for h in head]]
     for i, g in enumerate(groups):
-        answered_rate = bounded_rate_text(g.answered, t.answered[i], g.people, t.people[i])
-        not_done_rate = bounded_rate_text(g.not_done, t.not_done[i], g.answered, t.answered[i])
-        over_rate, _ = _over_rate(t, i)
-        rows.append([kit.p(g.label, "name"), t.people[i], t.answered[i], answered_rate, not_done_rate, t.visits[i], t.over[i], over_rate, t.findings[i], t.open[i]])
+        rates = (t.answered_rate(i).text, t.not_done_rate(i).text)
+        rows.append([kit.p(g.label, "name"), t.people[i], t.answered[i], *rates, t.visits[i], t.over[i], t.over_rate(i).text,
+                     t.findings[i], t.open[i]])
     if not groups:
         rows.append([kit.p("該当するデータがありません。", "name")] + [""] * 9)
     widths = [None, 14 * mm, 14 * mm, 14 * mm, 19 * mm, 14 * mm, 14 * mm, 14 * mm, 13 * mm, 14 * mm]
@@ -809,7 +578,7 @@ def _selection_text(data):
 
 def _notes(data, kit):
     """注記: how small numbers are shown, the definitions, then the caller's notes."""
-    fixed = [NOTE_SUPPRESSION, NOTE_SECRET, NOTE_CITY_WIDE, NOTE_BOUND, NOTE_OVER, NOTE_PREVIOUS, NOTE_NO_PERSONS]
+    fixed = [NOTE_SUPPRESSION, NOTE_SECRET, NOTE_CITY_WIDE, NOTE_OVER, NOTE_PREVIOUS, NOTE_NO_PERSONS]
     if data.chain_head:
         fixed.append(f"本報告書作成時の結果票の検証ログ（ハッシュチェーン）の最新値は {data.chain_head} です。"
                      "この値を控えておくと、以後に記録の削除や書換えがないことを verify-chain --head で確認できます。")
