@@ -123,13 +123,14 @@ def _num(x):
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def stacked_bars_svg(rows, segments, *, title, width=640, bar_height=18, show_values=True, public=False):
+def stacked_bars_svg(rows, segments, *, title, width=640, bar_height=18, show_values=True, public=False, texts=None):
     """Horizontal 100 %-stacked bars as an inline-safe SVG string.
 
     rows: [(label, {segment_key: count})]; segments: [(key, label, "#RRGGBB")], in stacking order.
     public=True: counts of 1–4 read "<5" and are drawn pooled with the other hidden segments as one
     grey block at the end of the bar, a bar under five is drawn empty, and complements are hidden
-    too so that no "<5" can be computed back from n (see protect_table).
+    too so that no "<5" can be computed back from n (see protect_table). texts: the rows' counts as
+    the table beside the chart prints them (figures.publish), so that both hide the same cells.
     """
     font = 12
     small_font = 11
@@ -147,7 +148,7 @@ def stacked_bars_svg(rows, segments, *, title, width=640, bar_height=18, show_va
             f'<text x="{width / 2:g}" y="{height / 2 + font / 2 - 2:g}" text-anchor="middle" fill="{MUTED_FILL}">{EMPTY_TEXT}</text>'
             "</svg>"
         )
-    bars = _bars(rows, segments, public)
+    bars = _bars(rows, segments, public, texts)
 
     # Legend on top, wrapped onto as many lines as it needs.
     legend = [(label, fill) for _key, label, fill in segments]

@@ -302,7 +302,7 @@ def _cover(data, kit):
         summary += (
             f"その後、日時を事前に知らせない実地監査を全{_count(data.sections_total)}所属のうち"
             f"{_count(data.sections_visited)}所属で行い、{_count(data.visits)}人の席で実態を確認しました。"
-            f"{_selection_text(data)}"
+            f"{selection_text(data)}"
             f"指摘は{_count(data.findings)}件（うち重大{_count(data.major_findings)}件）で、"
             f"改善が完了したものは{closed}件（完了率{completion}）です。"
             f"「できている」と自己申告していた項目を実地で確認した{_count(data.claims_done)}件のうち、"
@@ -566,7 +566,7 @@ def _written(kit, heading, text):
     return [CondPageBreak(40 * mm), kit.p(heading, "heading"), *[kit.p(part, "body") for part in text.split("\n") if part.strip()]]
 
 
-def _selection_text(data):
+def selection_text(data):
     """How the people were chosen: a city-wide count, which identifies nobody."""
     if data.drawn_visits is None:
         return ""

@@ -239,7 +239,7 @@ def test_the_sheet_and_report_say_how_people_were_chosen(client, login, db, issu
     assert "任意選定（理由：前回の指摘の再確認）" in "".join(sheet_text(client, visit["id"], tmp_path).split())
     data = council.report_data(db, city)
     assert data.drawn_visits == 0 and data.visits == 1
-    assert "0人（0.0%）は記録に残る抽選で選び、1人は理由を記録して任意に選びました" in report._selection_text(data)
+    assert "0人（0.0%）は記録に残る抽選で選び、1人は理由を記録して任意に選びました" in report.selection_text(data)
 
 
 # ---------------------------------------------------------------- 5. teams

@@ -2,10 +2,9 @@
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_login import current_user
 
-from .. import aggregates, campaigns, charts, council, crosscheck, exports, followups, report, roster
+from .. import aggregates, campaigns, charts, council, crosscheck, exports, figures, followups, report, roster
 from ..campaigns import pinned_onsite
 from ..db import get_db
-from ..disclosure import cell, rate_text
 from ..security import roles
 
 bp = Blueprint("reports", __name__)
@@ -37,9 +36,11 @@ def dashboard():
     campaign, listed = _campaign()
     if campaign is None:
         return render_template("reports/dashboard.html", campaign=None, campaigns=listed)
+    if _public():
+        return _published(db, campaign, listed)
     filters = {"section_id": request.args.get("section", type=int),
                "employment": request.args.get("employment") or None}
-    data, public = aggregates.dashboard(db, campaign, **filters), _public()
+    data, public = aggregates.dashboard(db, campaign, **filters), False
     sheet, checklist = campaigns.pinned_selfcheck(db, campaign), pinned_onsite(db, campaign)
     return render_template(
         "reports/dashboard.html", campaign=campaign, campaigns=listed, public=public, **data,
@@ -52,7 +53,30 @@ def dashboard():
             [(r.code, r.label, RESULT_COLOURS[r.code]) for r in checklist.results],
             title="実地監査の結果", public=public),
         section_choices=roster.section_choices(db), classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
-        cell=cell if public else (lambda n: f"{n:,}"), rate=rate_text if public else _rate,
+        cell=lambda n: f"{n:,}", rate=_rate,
+    )
+
+
+def _published(db, campaign, listed):
+    """What viewers see: the council report's own figures, cell for cell, and no slices of them.
+
+    Filtering by section or employment type would print tables the report never protects (and
+    whose differences give back what it hides), so viewers get the whole-city tables only.
+    """
+    data, fig = _figures(db, campaign)
+    answer_fills = {a.label: ANSWER_COLOURS[a.reported] for a in campaigns.pinned_selfcheck(db, campaign).answers}
+    result_fills = {r.label: RESULT_COLOURS[r.code] for r in pinned_onsite(db, campaign).results}
+    return render_template(
+        "reports/published.html", campaign=campaign, campaigns=listed, data=data, fig=fig,
+        export_labels=EXPORT_LABELS, selection=report.selection_text(data),
+        item_chart=charts.stacked_bars_svg(
+            [(f"No.{i.no} {i.topic}", i.counts) for i in data.items],
+            [(label, label, answer_fills.get(label, "#9aa5b1")) for label in fig.items.labels],
+            title="セルフチェックの回答", public=True, texts=fig.items.texts),
+        check_chart=charts.stacked_bars_svg(
+            [(c.title, c.counts) for c in data.checks],
+            [(label, label, result_fills.get(label, "#9aa5b1")) for label in fig.checks.labels],
+            title="実地監査の結果", public=True, texts=[row[:-1] for row in fig.checks.texts]),
     )
 
 
@@ -110,39 +134,56 @@ def export(name, fmt):
     return response
 
 
-def _count(public):
-    return cell if public else (lambda n: n)
-
-
 def _items_table(db, campaign, public):
+    if public:
+        data, fig = _figures(db, campaign)
+        header = ["No.", "項目", *fig.items.labels, "対象者", "できていない割合"]
+        rows = [[item.no, item.topic, *texts, total, rate.text]
+                for item, texts, total, rate in zip(data.items, fig.items.texts, fig.items.totals, fig.items.rates)]
+        return "セルフチェック集計", header, rows
     sheet = campaigns.pinned_selfcheck(db, campaign)
-    show = _count(public)
     header = ["No.", "項目", *(a.label for a in sheet.answers), "回答数", "過大申告"]
     rows = []
     for r in aggregates.item_table(db, campaign):
         counts = {o.code: n for o, n in r["counts"]}
-        rows.append([r["item"].no, r["item"].topic, *(show(counts.get(a.code, 0)) for a in sheet.answers),
-                     show(r["total"]), show(r["classes"].get(crosscheck.OVER, 0))])
+        rows.append([r["item"].no, r["item"].topic, *(counts.get(a.code, 0) for a in sheet.answers),
+                     r["total"], r["classes"].get(crosscheck.OVER, 0)])
     return "セルフチェック集計", header, rows
 
 
 def _checks_table(db, campaign, public):
+    if public:
+        data, fig = _figures(db, campaign)
+        header = ["確認項目", *fig.checks.labels, "計", "自己申告「できている」", "うち過大申告", "過大申告率"]
+        rows = [[c.title, *texts, claims, over, rate.text] for c, texts, claims, over, rate
+                in zip(data.checks, fig.checks.texts, fig.gap.claims, fig.gap.over, fig.gap.rates)]
+        return "実地監査集計", header, rows + [["合計", *fig.checks.sums, "", "", ""]]
     checklist = pinned_onsite(db, campaign)
-    show = _count(public)
     header = ["確認項目", *(r.label for r in checklist.results), "自己申告「できている」", "うち過大申告"]
-    rows = [[r["check"].title, *(show(n) for _, n in r["counts"]), show(r["claims_done"]), show(r["over_reported"])]
+    rows = [[r["check"].title, *(n for _, n in r["counts"]), r["claims_done"], r["over_reported"]]
             for r in aggregates.check_table(db, campaign, checklist)]
     return "実地監査集計", header, rows
 
 
 def _sections_table(db, campaign, public):
+    header = ["所属", "対象者", "回答者", "監査数", "過大申告", "指摘", "未完了"]
+    if public:
+        t = _figures(db, campaign)[1].sections
+        rows = [[g.label, t.people[i], t.answered[i], t.visits[i], t.over[i], t.findings[i], t.open[i]]
+                for i, g in enumerate(t.rows)]
+        return "所属別集計", header, rows
     sections = {s["id"]: (s["code"], s["name"]) for s in roster.section_choices(db)}
-    show = _count(public)
     header = ["所属コード", "所属名", "対象者", "回答者", "監査数", "自己申告「できている」", "うち過大申告", "指摘", "未完了"]
-    rows = [[*sections.get(r["key"], ("", "")), show(r["people"]), show(r["answered"]), show(r["visits"]),
-             show(r["claims_done"]), show(r["over_reported"]), show(r["findings"]), show(r["open_followups"])]
+    rows = [[*sections.get(r["key"], ("", "")), r["people"], r["answered"], r["visits"],
+             r["claims_done"], r["over_reported"], r["findings"], r["open_followups"]]
             for r in sorted(aggregates.groups(db, campaign, by="section_id"), key=lambda r: sections.get(r["key"], ("",)))]
     return "所属別集計", header, rows
+
+
+def _figures(db, campaign):
+    """The council report's data and its published figures: what viewers may download."""
+    data = council.report_data(db, campaign)
+    return data, figures.publish(data)
 
 
 def _findings_table(db, campaign, public):
