@@ -82,6 +82,25 @@ def protect_table(values, *, rows=True, columns=False, row_parts=None, force=(),
     could be worked out from the totals anyway, so it is shown again.
     Returns a grid of texts; a hidden cell's text is "<5" or "X".
     """
+    if rows and columns:
+        return _protect(values, rows=True, columns=True, row_parts=row_parts, force=force, keep=keep)
+    # With one kind of total published, each line is a problem of its own: solving them one by one
+    # keeps a 300-section table to 300 small networks instead of one network rebuilt 300 times.
+    force = set(force)
+    if rows:
+        return [_protect([row], rows=True, columns=False, row_parts=row_parts,
+                         force=[(0, c) for c in range(len(row)) if (r, c) in force], keep=keep)[0]
+                for r, row in enumerate(values)]
+    width = max((len(row) for row in values), default=0)
+    lines = [[row[c] for row in values if c < len(row)] for c in range(width)]
+    protected = [_protect([line], rows=columns, columns=False, row_parts=None,
+                          force=[(0, r) for r in range(len(line)) if (r, c) in force])[0]
+                 for c, line in enumerate(lines)]
+    return [[protected[c][r] for c in range(len(row))] for r, row in enumerate(values)]
+
+
+def _protect(values, *, rows, columns, row_parts, force, keep=()):
+    """protect_table for one connected problem (see there)."""
     grid = [list(map(int, row)) for row in values]
     state = {}
     for r, row in enumerate(grid):
