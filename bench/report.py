@@ -20,6 +20,7 @@ import sys
 import time
 import tomllib
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from pypdf import PdfReader
 
 from spotcheck import fonts as report_fonts
 from spotcheck.figures import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData
-from spotcheck.report import build_report, default_title
+from spotcheck.council import pooled
+from spotcheck.report import PUBLIC_SUFFIX, build_report, default_title
 
 TARGET_MS = 2000.0
 OUT = Path(__file__).resolve().parent / "out" / "report.json"
@@ -218,10 +220,19 @@ def sample_report(sections=30, seed=20240202):
     )
 
 
-def benchmark(runs, sections):
+def public_edition(data, min_group=30):
+    """The 公表版 of a report's data, as council.report_data(public=True) makes it."""
+    return replace(data, public=True, title=data.title + PUBLIC_SUFFIX,
+                   by_employment=pooled(data.by_employment, min_group, "その他の任用区分"),
+                   by_section=pooled(data.by_section, min_group, "その他の所属"))
+
+
+def benchmark(runs, sections, public=False):
     """Time build_report `runs` times after one untimed warm-up."""
     status = report_fonts.register_fonts()
     data = sample_report(sections)
+    if public:
+        data = public_edition(data)
     pdf = build_report(data, status)
     samples, cpu = [], []
     for _ in range(runs):
@@ -236,6 +247,7 @@ def benchmark(runs, sections):
         "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
                     "loadavg": os.getloadavg() if hasattr(os, "getloadavg") else None},
         "fonts": {"gothic": status.gothic, "mincho": status.mincho, "embedded": status.embedded},
+        "edition": "public" if public else "council",
         "content": {"items": len(data.items), "checks": len(data.checks), "sections": len(data.by_section),
                     "employment_groups": len(data.by_employment), "staff": data.staff_in_scope, "visits": data.visits},
         "runs": runs,
@@ -254,13 +266,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Council report: build_report at City-10x scale.")
     parser.add_argument("--runs", type=int, default=7, help="timed builds (default 7)")
     parser.add_argument("--sections", type=int, default=300, help="sections (default 300, City-10x)")
-    parser.add_argument("--out", type=Path, default=OUT, help="where to write the JSON results")
+    parser.add_argument("--public", action="store_true", help="time the 公表版 instead of the council edition")
+    parser.add_argument("--out", type=Path, default=None, help="where to write the JSON results")
     args = parser.parse_args(argv)
-    r = benchmark(args.runs, args.sections)
+    args.out = args.out or OUT.with_name("report-public.json" if args.public else OUT.name)
+    r = benchmark(args.runs, args.sections, args.public)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(r, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     c, ms = r["content"], r["ms"]
-    print(f"Council report — {c['items']} items, {c['checks']} checks, {c['sections']} sections, "
+    print(f"{'公表版' if args.public else 'Council report'} — {c['items']} items, {c['checks']} checks, {c['sections']} sections, "
           f"{c['employment_groups']} employment groups, {c['staff']:,} staff; median of {r['runs']} "
           f"(fonts embedded: {r['fonts']['embedded']})")
     print(f"  build_report  median {ms['median']:7.1f} ms   min {ms['min']:7.1f}   max {ms['max']:7.1f}   cpu {ms['cpu_median']:7.1f}"

@@ -63,10 +63,10 @@ def report_data(db, campaign, *, public=False, min_group=30):
                              _rate(prev_checks.get(r["check"].code), "over_reported", "claims_done"))
             for r in checks
         ),
-        by_employment=_pooled(tuple(_group(row, roster.EMPLOYMENT.get(row["key"], row["key"]))
+        by_employment=pooled(tuple(_group(row, roster.EMPLOYMENT.get(row["key"], row["key"]))
                                     for row in sorted(groups["employment"], key=lambda r: list(roster.EMPLOYMENT).index(r["key"]))),
                               min_group if public else 0, "その他の任用区分"),
-        by_section=_pooled(tuple(_group(row, sections.get(row["key"], "—"))
+        by_section=pooled(tuple(_group(row, sections.get(row["key"], "—"))
                                  for row in sorted(groups["section_id"], key=lambda r: codes.get(r["key"], ""))),  # 組織順
                            min_group if public else 0, "その他の所属"),
         followups=FollowupStat(states["open"], states["reported"], states["closed"], states["withdrawn"],
@@ -78,7 +78,7 @@ def report_data(db, campaign, *, public=False, min_group=30):
     )
 
 
-def _pooled(groups, min_people, label):
+def pooled(groups, min_people, label):
     """Groups of fewer than `min_people` pooled into one row at the end (「その他の所属（12所属）」)."""
     small = [g for g in groups if g.people < min_people]
     if not small:
