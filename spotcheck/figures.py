@@ -6,6 +6,7 @@ than the whole city reads "<5"; complements read "X" so that no hidden count can
 from a printed total; a rate is printed only when its count, its base and its group of people may
 all be shown, else "—". 任用区分 of fewer than five are pooled with the next smallest.
 """
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -217,6 +218,20 @@ class Figures:
 
 def publish(data: ReportData) -> Figures:
     """Protect every table of a report's data; the PDF and the viewers' dashboard print the result."""
+    # Keyed by the data itself, so a cached result can never be stale: viewers reloading the dashboard
+    # between two imports or locks get the same figures without solving the networks again.
+    key = hashlib.sha256(repr(data).encode()).hexdigest()
+    if key not in _published:
+        if len(_published) >= 16:
+            _published.pop(next(iter(_published)))
+        _published[key] = _publish(data)
+    return _published[key]
+
+
+_published = {}
+
+
+def _publish(data):
     return Figures(
         gap=_gap(data.checks), items=_items(data.items), checks=_checks(data.checks),
         employment=_protect_groups(data.by_employment, merge=True), sections=_protect_groups(data.by_section),
