@@ -206,7 +206,7 @@ def bulk_visits(db, campaign, batch, due_days, signature_png, clock, rng, chunk=
 
     Returns the visit ids and the seconds of each stage, with close() timed per chunk of ids.
     """
-    from spotcheck import audit, issuance
+    from spotcheck import audit, issuance, record
     from spotcheck.clock import now
     from spotcheck.sqlite import immediate
 
@@ -258,6 +258,10 @@ def bulk_visits(db, campaign, batch, due_days, signature_png, clock, rng, chunk=
                          key_rows)
         conn.executemany("INSERT INTO audit_log (created_at, user_id, action, entity, entity_id, before, after)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?)", log_rows)
+        conn.executemany("INSERT INTO visit_auditors (visit_id, user_id, role, added_at, added_by)"
+                         " VALUES (?, ?, 'lead', ?, ?)", [(v[0], v[4], v[5], v[4]) for v in visits_rows])
+        for visit_id in ids:  # what signatures.sign freezes before it locks
+            record.freeze(db, record.load(db, visit_id))
         conn.executemany("UPDATE visits SET status = 'locked', locked_at = ? WHERE id = ?", lock_rows)
         stages["rows_s"] = time.perf_counter() - t0
         t1 = time.perf_counter()

@@ -126,12 +126,15 @@ def get_visit(db, visit_id):
     if not rows:
         return None
     visit = rows[0]
-    frozen = json.loads(visit.pop("frozen")) if visit["frozen"] else None
-    if frozen:  # what was signed, not what the roster says today
-        subject = frozen["subject"]
-        visit.update(staff_no=subject["staff_no"], person_name=subject["name"], kana=subject["kana"],
-                     employment=subject["employment"], section_code=subject["section_code"],
-                     section_name=subject["section_name"])
+    frozen = visit.pop("frozen")
+    try:  # what was signed, not what the roster says today
+        subject = json.loads(frozen)["subject"] if frozen else None
+        if subject:
+            visit.update(staff_no=subject["staff_no"], person_name=subject["name"], kana=subject["kana"],
+                         employment=subject["employment"], section_code=subject["section_code"],
+                         section_name=subject["section_name"])
+    except (KeyError, TypeError, ValueError):
+        pass  # a frozen record edited in the database file: verify-chain names it; pages still open
     return visit
 
 

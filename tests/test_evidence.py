@@ -157,6 +157,17 @@ def test_verify_chain_names_an_edit_made_in_the_database_file(runner, db, issued
     assert result.exit_code == 1 and "R6-0001" in result.output and named in result.output, result.output
 
 
+def test_a_frozen_record_edited_into_nonsense_reads_as_altered_not_as_an_error(client, runner, db, issued):
+    _visit, serial = issued
+    db.execute("DROP TRIGGER visit_records_no_update")
+    db.execute("UPDATE visit_records SET body = '{\"format\": 2}'")
+    db.conn.commit()
+    page = client.get(f"/verify/{serial}")
+    assert page.status_code == 200 and "改ざんの疑い" in page.get_data(as_text=True)
+    result = runner.invoke(args=["verify-chain"])
+    assert result.exit_code == 1 and "読めません" in result.output
+
+
 def test_deleting_the_newest_chain_entries_is_caught(runner, db, issued, city, visit):
     second_sheet(db, city, visit["auditor"])
     head = integrity.head(db)
