@@ -244,17 +244,13 @@ def _followups_by(db, campaign_id, by, *, section_id=None, employment=None):
     if section_id:
         where.append("f.section_id = ?")
         params.append(section_id)
-    # The person's employment type as the signed record froze it, like every other count of the visit.
-    signed_employment = "coalesce(json_extract(r.body, '$.subject.employment'), s.employment)"
+    # The employment type the visit signed (kept on the follow-up), like every other count of the visit.
     if employment:
-        where.append(f"{signed_employment} = ?")
+        where.append("f.employment = ?")
         params.append(employment)
-    column = "f.section_id" if by == "section_id" else signed_employment
-    # The person's employment type is needed only to split or filter by it.
-    join = (" JOIN staff s ON s.id = f.staff_id LEFT JOIN visit_records r ON r.visit_id = f.visit_id"
-            if by == "employment" or employment else "")
+    column = "f.section_id" if by == "section_id" else "f.employment"
     return {key: (total, still_open) for key, total, still_open in db.execute(
-        f"SELECT {column}, count(*), sum(f.state IN ('open', 'reported')) FROM followups f{join}"
+        f"SELECT {column}, count(*), sum(f.state IN ('open', 'reported')) FROM followups f"
         f" WHERE {' AND '.join(where)} GROUP BY 1", params)}
 
 

@@ -33,7 +33,7 @@ def open_for_visit(db, signed, due_days):
     for code, step in failing.items():
         # The finding is what the auditor wrote and the person saw when signing, never the criterion.
         fields = {"visit_id": signed.id, "severity": step.result, "finding": step.fact,
-                  "check_title": step.check.title, "updated_at": stamp}
+                  "check_title": step.check.title, "employment": signed.subject.employment, "updated_at": stamp}
         if code in carried:
             db["followups"].update(carried[code]["id"], fields)  # same finding, corrected wording: keep its history
             continue

@@ -444,6 +444,20 @@ def report_texts(db):
     )
 
 
+@migrations(name="0010_followup_employment")
+def followup_employment(db):
+    """Each follow-up keeps the employment type its visit signed, so counts by type need no join."""
+    db.executescript(
+        """
+        ALTER TABLE followups ADD COLUMN employment TEXT;
+        UPDATE followups SET employment = coalesce(
+            (SELECT json_extract(r.body, '$.subject.employment') FROM visit_records r WHERE r.visit_id = followups.visit_id),
+            (SELECT s.employment FROM staff s WHERE s.id = followups.staff_id));
+        CREATE INDEX followups_employment ON followups(campaign_id, employment, state);
+        """
+    )
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)
