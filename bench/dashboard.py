@@ -7,6 +7,7 @@ Each request is timed from the client on 127.0.0.1 (so it is the server's time p
 trip); reported as median and p95 of `--runs` requests after warm-ups. Results go to bench/out/dashboard.json.
 """
 import argparse
+import gc
 import json
 import os
 import re
@@ -75,6 +76,7 @@ def main(argv=None):
         accounts[role] = name
     campaign = db.execute("SELECT id FROM campaigns ORDER BY id DESC LIMIT 1").fetchone()[0]
     db.close()
+    gc.freeze()  # as `flask serve` does: start-up objects need no collecting
     base, server = serve(app)
     results = {}
     for role, name in accounts.items():

@@ -287,8 +287,9 @@ def visit_progress(db, campaign_id):
         " GROUP BY sec.id ORDER BY sec.code", [campaign_id]))
 
 
-def dashboard(db, campaign, *, section_id=None, employment=None):
-    """Everything the campaign dashboard shows, for the whole city or one section / employment type."""
+def dashboard(db, campaign, *, section_id=None, employment=None, by_section=True):
+    """Everything the campaign dashboard shows, for the whole city or one section / employment type
+    (by_section=False leaves out the per-section split, which a large city's page draws on demand)."""
     filters = {"section_id": section_id, "employment": employment}
     order = list(roster.EMPLOYMENT)
     pop = population(db, campaign["id"])  # read once for the summary and both splits
@@ -298,7 +299,7 @@ def dashboard(db, campaign, *, section_id=None, employment=None):
         "checks": check_table(db, campaign, pinned_onsite(db, campaign), **filters),
         "by_employment": sorted(groups(db, campaign, by="employment", **filters, pop=pop),
                                 key=lambda g: order.index(g["key"])),
-        "by_section": groups(db, campaign, by="section_id", **filters, pop=pop),
+        "by_section": groups(db, campaign, by="section_id", **filters, pop=pop) if by_section else [],
         "sections": {s["id"]: s["name"] for s in roster.section_choices(db)},
         "progress": visit_progress(db, campaign["id"]),
         "followup_counts": followups.counts(db, campaign_id=campaign["id"], section_id=section_id),

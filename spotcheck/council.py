@@ -34,8 +34,9 @@ def report_data(db, campaign, *, public=False, min_group=30):
         if previous else {}
     sections = {row["id"]: row["name"] for row in roster.section_choices(db)}
     codes = {row["id"]: row["code"] for row in roster.section_choices(db)}
-    groups = {by: aggregates.groups(db, campaign, by=by) for by in ("employment", "section_id")}
-    summary = aggregates.summary(db, campaign)
+    pop = aggregates.population(db, campaign["id"])  # read once for the summary and both splits
+    groups = {by: aggregates.groups(db, campaign, by=by, pop=pop) for by in ("employment", "section_id")}
+    summary = aggregates.summary(db, campaign, pop=pop)
     states = followups.counts(db, campaign_id=campaign["id"])
     sheet = pinned_selfcheck(db, campaign)
     group_labels = {g.code: g.label for g in sheet.groups}

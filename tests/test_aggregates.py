@@ -131,3 +131,14 @@ def test_a_transfer_after_the_import_moves_no_count(db, campaign_data):
     imports.apply(db, plan, None)
     assert by_section() == before and by_employment() == employment_before
     assert aggregates.summary(db, campaign_data)["staff_in_scope"] == 2
+
+
+def test_a_large_citys_section_tables_are_drawn_when_asked_for(client, login, campaign_data, monkeypatch):
+    from spotcheck.views import reports
+
+    login("admin")
+    monkeypatch.setattr(reports, "SECTIONS_INLINE", 1)  # the tiny city plays a city of 300 sections
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "所属別の表（3所属）を表示" in page and "確定 1件・実施中 0件（1所属）" in page
+    page = client.get("/dashboard?sections=all").get_data(as_text=True)
+    assert "所属別の表" not in page and "総務課" in page

@@ -11,6 +11,8 @@ bp = Blueprint("reports", __name__)
 DASHBOARD_READERS = ("admin", "auditor", "viewer")
 ANSWER_COLOURS = {"done": "#1e7a3c", "partly": "#d99a00", "not_done": "#b3261e", "unknown_rule": "#7a1f1a",
                   "na": "#9aa5b1", "blank": "#d5dbe3"}
+# Beyond this many sections the section table is drawn only when asked for: at 300 it was half the page's time.
+SECTIONS_INLINE = 40
 RESULT_COLOURS = {"ok": "#1e7a3c", "observation": "#4d7f9e", "nonconformity": "#d99a00", "major": "#b3261e",
                   "na": "#9aa5b1", "unverifiable": "#d5dbe3"}
 
@@ -40,7 +42,9 @@ def dashboard():
         return _published(db, campaign, listed)
     filters = {"section_id": request.args.get("section", type=int),
                "employment": request.args.get("employment") or None}
-    data, public = aggregates.dashboard(db, campaign, **filters), False
+    section_choices = roster.section_choices(db)
+    show_sections = _show_sections(len(section_choices)) or bool(filters["section_id"])
+    data, public = aggregates.dashboard(db, campaign, **filters, by_section=show_sections), False
     sheet, checklist = campaigns.pinned_selfcheck(db, campaign), pinned_onsite(db, campaign)
     return render_template(
         "reports/dashboard.html", campaign=campaign, campaigns=listed, public=public, **data,
@@ -52,9 +56,14 @@ def dashboard():
             [(r["check"].title, {o.code: n for o, n in r["counts"]}) for r in data["checks"]],
             [(r.code, r.label, RESULT_COLOURS[r.code]) for r in checklist.results],
             title="実地監査の結果", public=public),
-        section_choices=roster.section_choices(db), classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
-        cell=lambda n: f"{n:,}", rate=_rate,
+        section_choices=section_choices, classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
+        cell=lambda n: f"{n:,}", rate=_rate, show_sections=show_sections,
     )
+
+
+def _show_sections(count):
+    """Draw the section table now: a small city's always, a large one's when asked for."""
+    return count <= SECTIONS_INLINE or request.args.get("sections") == "all"
 
 
 def _published(db, campaign, listed):
@@ -69,6 +78,7 @@ def _published(db, campaign, listed):
     return render_template(
         "reports/published.html", campaign=campaign, campaigns=listed, data=data, fig=fig,
         export_labels=EXPORT_LABELS, selection=report.selection_text(data),
+        show_sections=_show_sections(len(fig.sections.rows)),
         item_chart=charts.stacked_bars_svg(
             [(f"No.{i.no} {i.topic}", i.counts) for i in data.items],
             [(label, label, answer_fills.get(label, "#9aa5b1")) for label in fig.items.labels],
