@@ -56,3 +56,28 @@ def test_both_editions_from_the_dashboard(client, login, issued):
     for edition, name in (("", "council-R6.pdf"), ("public", "public-R6.pdf")):
         response = client.get(f"/reports/council.pdf?edition={edition}")
         assert response.status_code == 200 and name in response.headers["Content-Disposition"]
+
+
+def test_a_previous_campaign_on_another_answer_scale_is_not_compared_item_by_item(db, city, forms):
+    from spotcheck import campaigns as campaign_store
+    from tests.factories import SELFCHECK_HEADER, answers_row, csv_bytes, import_selfcheck
+
+    import_selfcheck(db, city, csv_bytes(SELFCHECK_HEADER, [answers_row("000101", value="①"),
+                                                            answers_row("000102", value="③")]))
+    newer_id = campaign_store.create_campaign(db, "R7", "令和7年度 情報セキュリティ監査", forms, fiscal_year=2025)
+    newer = campaign_store.get_campaign(db, campaign_id=newer_id)
+    import_selfcheck(db, newer, csv_bytes(SELFCHECK_HEADER, [answers_row("000101", value="A"),
+                                                             answers_row("000102", value="C")]))
+    data = council.report_data(db, newer)
+    assert data.previous_campaign_title == "令和6年度 情報セキュリティ監査"
+    assert all(item.previous_not_done_rate is None for item in data.items)
+    assert any("回答の尺度" in note for note in data.notes)
+    same = council.report_data(db, city)  # R6 has no previous campaign: nothing to warn about
+    assert not any("回答の尺度" in note for note in same.notes)
+
+
+def test_the_year_is_not_repeated_when_the_title_already_holds_it():
+    from spotcheck.wareki import with_fiscal_year
+
+    assert with_fiscal_year("令和6年度 情報セキュリティ監査", 2024) == "令和6年度 情報セキュリティ監査"
+    assert with_fiscal_year("情報セキュリティ監査", 2024) == "情報セキュリティ監査（令和6年度）"
