@@ -232,15 +232,28 @@ _published = {}
 
 
 def _publish(data):
+    checks = _checks(data.checks)
     return Figures(
-        gap=_gap(data.checks), items=_items(data.items), checks=_checks(data.checks),
+        gap=_gap(data.checks, checks), items=_items(data.items), checks=checks,
         employment=_protect_groups(data.by_employment, merge=True), sections=_protect_groups(data.by_section),
     )
 
 
-def _gap(checks):
-    # The column totals are the headline figures printed on the cover.
-    texts = protect_table([[c.claims_done, c.over_reported] for c in checks], rows=False, columns=True)
+def _gap(checks, results):
+    """Per check, claims and over-reported; the column totals are the headline figures on the cover.
+
+    Over-reported cases are 不適合 or 重大 results, so a check's over count is at least those two
+    cells of 表2 together. When 表2 hides them only as "<5" and the over count reaches four for each,
+    printing it would say they are all 4: then it is hidden too (and protected like a small group's).
+    """
+    failed = [i for i, label in enumerate(results.labels) if label in FAILED_LABELS]
+    force = []
+    for r, (check, texts) in enumerate(zip(checks, results.texts)):
+        hidden = [texts[i] for i in failed if is_hidden(texts[i])]
+        shown = sum(check.counts.get(results.labels[i], 0) for i in failed if not is_hidden(texts[i]))
+        if hidden and all(t == disclosure.SMALL for t in hidden) and check.over_reported >= shown + 4 * len(hidden):
+            force.append((r, 1))
+    texts = protect_table([[c.claims_done, c.over_reported] for c in checks], rows=False, columns=True, force=force)
     rates = tuple(rate(c.over_reported, over, c.claims_done, claims) for c, (claims, over) in zip(checks, texts))
     return GapTable(tuple(t[0] for t in texts), tuple(t[1] for t in texts), rates)
 

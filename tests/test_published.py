@@ -127,3 +127,21 @@ def test_the_viewers_dashboard_prints_the_reports_figures_and_no_slices(demo):
     exported = client.get("/exports/items.csv").get_data(as_text=True).splitlines()[1:]
     first_row = exported[0].split(",")
     assert first_row[2:2 + len(fig.items.labels)] == list(fig.items.texts[0])
+
+
+def test_an_over_count_that_would_pin_the_hidden_failures_of_its_check_is_hidden_too():
+    """表2 shows 不適合 <5 and 重大 <5; over-reported 8 would tell a reader both are 4."""
+    from spotcheck.figures import CheckStat, _checks, _gap
+
+    counts = {"適合": 30, "観察事項": 6, "不適合": 4, "重大": 4}
+    pinned = CheckStat("USBメモリ等", counts, 44, claims_done=20, over_reported=8, previous_over_rate=None)
+    fine = CheckStat("ワイヤーロック", {"適合": 35, "観察事項": 6, "不適合": 3, "重大": 1}, 45, claims_done=20,
+                     over_reported=2, previous_over_rate=None)
+    others = [CheckStat(f"確認{i}", {"適合": 40, "観察事項": 5}, 45, claims_done=30, over_reported=9,
+                        previous_over_rate=None) for i in range(3)]
+    checks = (pinned, fine, *others)
+    results = _checks(checks)
+    assert [results.texts[0][2], results.texts[0][3]] == ["<5", "<5"]
+    gap = _gap(checks, results)
+    assert disclosure.is_hidden(gap.over[0]) and gap.rates[0].text == "—"
+    assert gap.over[1] == "<5"  # 2 ≤ 4 + 4: the two failures keep more than one value each
