@@ -7,8 +7,9 @@ from flask_login import LoginManager, UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
-from .db import get_db
 from .clock import now, now_iso
+from .db import get_db
+from .sqlite import immediate
 
 ROLES = {
     "admin": "監査責任者（管理者）",
@@ -89,7 +90,7 @@ def create_user(db, username, password, role, *, display_name=None, section_code
         if row is None:
             raise AccountError(f"所属コード「{section_code}」は登録されていません。")
         section_id = row[0]
-    with db.atomic():
+    with immediate(db):
         user_id = db["users"].insert(
             {
                 "username": username,
@@ -111,14 +112,14 @@ def create_user(db, username, password, role, *, display_name=None, section_code
 def set_password(db, user_id, password, *, actor_id=None):
     """Replace a user's password."""
     check_password(password)
-    with db.atomic():
+    with immediate(db):
         db["users"].update(user_id, {"password_hash": generate_password_hash(password)})
         audit.record(db, user_id=actor_id, action="set_password", entity="user", entity_id=user_id)
 
 
 def set_active(db, user_id, active, *, actor_id=None):
     """Enable or disable an account (accounts are never deleted: the log refers to them)."""
-    with db.atomic():
+    with immediate(db):
         db["users"].update(user_id, {"active": int(active)})
         audit.record(
             db, user_id=actor_id, action="enable" if active else "disable", entity="user", entity_id=user_id
@@ -160,7 +161,7 @@ def _locked(db, key):
 
 
 def _count_failure(db, key, max_failures, lock_minutes):
-    with db.atomic():
+    with immediate(db):
         row = db.execute("SELECT failures, locked_until FROM login_failures WHERE key = ?", [key]).fetchone()
         # A lock that has expired starts a fresh count.
         failures = 1 if row is None or (row[1] and row[1] <= now_iso()) else row[0] + 1

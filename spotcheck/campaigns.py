@@ -24,7 +24,7 @@ def create_campaign(db, code, title, forms: checklists.Checklists, *, fiscal_yea
         raise CampaignError(f"年度 {fiscal_year} は範囲外です（西暦で入力してください）。")
     if db.execute("SELECT 1 FROM campaigns WHERE code = ?", [code]).fetchone():
         raise CampaignError(f"キャンペーンコード「{code}」は既にあります。")
-    with db.atomic():
+    with immediate(db):
         digests = {kind: _pin(db, kind, sheet) for kind, sheet in (("selfcheck", forms.selfcheck), ("onsite", forms.onsite))}
         campaign_id = db["campaigns"].insert(
             {

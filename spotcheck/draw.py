@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import audit
 from .clock import now_iso
+from .sqlite import immediate
 
 METHOD = "sha256-weighted-v1"
 WEIGHT_LABELS = {
@@ -140,7 +141,7 @@ def record_draw(db, *, campaign_id, kind, section_id, pool, options, user_id):
         "drawn_by": user_id,
         "drawn_at": now_iso(),
     }
-    with db.atomic():
+    with immediate(db):
         draw_id = db["draws"].insert(record).last_pk
         audit.record(db, user_id=user_id, action="draw", entity="draw", entity_id=draw_id,
                      after={k: record[k] for k in ("pool_digest", "seed", "method", "chosen_id", "kind")})

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from . import audit
 from .clock import now, now_iso
+from .sqlite import immediate
 
 STATES = {"open": "指摘", "reported": "改善報告済み（再確認待ち）", "closed": "完了", "withdrawn": "取り下げ（訂正）"}
 ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で完了", "reopen": "再確認で指摘に戻す",
@@ -144,7 +145,7 @@ def _require_state(row, state, message):
 
 
 def _transition(db, row, user, action, fields):
-    with db.atomic():
+    with immediate(db):
         db["followups"].update(row["id"], fields)
         audit.record(db, user_id=user.id, action=action, entity="followup", entity_id=row["id"],
                      before={"state": row["state"]}, after={k: v for k, v in fields.items() if k != "updated_at"})

@@ -4,6 +4,7 @@ import unicodedata
 
 from .clock import now_iso
 from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, parse_flag, read, record_import
+from .sqlite import immediate
 from .tabular import normalize
 
 EMPLOYMENT = {
@@ -72,7 +73,7 @@ def plan_sections(db, data, filename, *, max_rows=200_000):
 def apply_sections(db, plan, user_id):
     """Write a planned sections import in one transaction; returns the import id."""
     stamp = now_iso()
-    with db.atomic():
+    with immediate(db):
         existing = {row["code"]: row for row in db.query("SELECT * FROM sections")}
         for code, record in plan.payload.items():
             _upsert(db, "sections", existing.get(code), record, SECTION_FIELDS, stamp)
@@ -136,7 +137,7 @@ def apply_staff(db, plan, user_id):
     """Write a planned roster import in one transaction; people missing from it are retired."""
     records, new_sections = plan.payload
     stamp = now_iso()
-    with db.atomic():
+    with immediate(db):
         for code, name in new_sections.items():
             db["sections"].insert(
                 {"code": code, "name": name, "my_number": 0, "outsourced": 0, "created_at": stamp, "updated_at": stamp}

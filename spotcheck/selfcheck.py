@@ -6,6 +6,7 @@ from . import aggregates
 from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
 from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, read, record_import
+from .sqlite import immediate
 from .tabular import normalize
 from .wareki import parse_date
 
@@ -95,7 +96,7 @@ def apply_import(db, plan, user_id):
     """Write a planned self-check import in one transaction; a person's answers are replaced whole."""
     stamp = now_iso()
     campaign_id = plan.campaign_id
-    with db.atomic():
+    with immediate(db):
         import_id = record_import(db, plan, user_id)
         stored = _stored(db, campaign_id)
         response_ids = _response_ids(db, campaign_id)

@@ -219,3 +219,43 @@ def test_hostile_or_forbidden_photos_are_refused_and_nothing_is_kept(client, log
     folder = Path(app.instance_path) / "photos"
     assert not folder.exists() or list(folder.iterdir()) == []
     assert db["photos"].count == 0
+
+
+def test_a_roster_import_waits_for_tablets_that_are_saving_and_neither_fails(app, db, visit):
+    """Writers take the write lock up front (BEGIN IMMEDIATE), so the busy timeout can make them wait."""
+    from spotcheck import imports
+    from tests.factories import STAFF, STAFF_HEADER, csv_bytes
+
+    errors = []
+
+    def import_roster(n):
+        conn = connect(app.config["DATABASE"])
+        try:
+            for i in range(n):
+                rows = [[*row[:2], f"{row[2]}{i % 2}", *row[3:]] for row in STAFF]  # a kana change each time
+                plan = imports.plan(conn, "staff", csv_bytes(STAFF_HEADER, rows), "staff.csv", max_rows=1000)
+                imports.apply(conn, plan, None)
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            conn.close()
+
+    def save(prefix, field, check, values):
+        conn = connect(app.config["DATABASE"])
+        try:
+            for i in range(60):
+                visits.save_change(conn, visit["id"], visit["auditor"], key=f"{prefix}{i:020d}", field=field,
+                                   value=values[i % len(values)], changed_at=soon(i), check_code=check)
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=import_roster, args=(6,)),
+               threading.Thread(target=save, args=("rem", "remark", "clear_desk", ["所見あ", "所見い"])),
+               threading.Thread(target=save, args=("res", "result", "wire_lock", ["ok", "observation"]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
