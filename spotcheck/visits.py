@@ -313,20 +313,25 @@ def get_photo(db, visit_id, photo_id):
 
 
 def amend(db, visit_id, user_id, reason):
-    """Open a corrected version of a locked visit; the locked one is kept as it was."""
+    """Open a corrected version of a locked visit; the locked one is kept as it was.
+
+    Checked inside the write transaction, so of two 「訂正」 at once the second is a VisitConflict.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise VisitError("訂正の理由を入力してください。")
-    visit = get_visit(db, visit_id)
-    if visit is None or visit["status"] != "locked":
-        raise VisitError("訂正できるのは署名済みで確定した記録だけです。")
-    if visit["superseded_by"]:
-        raise VisitError("この記録は既に訂正されています。最新の版を訂正してください。")
-    signed = record.load(db, visit_id)
-    # The correction covers the same checks as the signed version, whatever the roster says now.
-    scope = {"checks": [step.check.code for step in signed.steps], "uses_pc": signed.subject.uses_pc,
-             "my_number": signed.subject.my_number, "outsourced": signed.subject.outsourced}
+    if len(reason) > MAX_REASON:
+        raise VisitError(f"訂正の理由は {MAX_REASON} 文字以内にしてください。")
     with immediate(db):
+        visit = get_visit(db, visit_id)
+        if visit is None or visit["status"] != "locked":
+            raise VisitError("訂正できるのは署名済みで確定した記録だけです。")
+        if visit["superseded_by"]:
+            raise VisitConflict("この記録は既に訂正されています。最新の版を訂正してください。")
+        signed = record.load(db, visit_id)
+        # The correction covers the same checks as the signed version, whatever the roster says now.
+        scope = {"checks": [step.check.code for step in signed.steps], "uses_pc": signed.subject.uses_pc,
+                 "my_number": signed.subject.my_number, "outsourced": signed.subject.outsourced}
         new_id = db["visits"].insert({
             "campaign_id": visit["campaign_id"], "section_id": visit["section_id"], "staff_id": visit["staff_id"],
             "draw_id": visit["draw_id"], "selection_reason": visit["selection_reason"], "auditor_id": user_id,

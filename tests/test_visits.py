@@ -259,3 +259,34 @@ def test_a_roster_import_waits_for_tablets_that_are_saving_and_neither_fails(app
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_two_amendments_at_once_make_one_version_and_a_clear_conflict(app, db, visit):
+    lock(db, visit)
+    outcomes, start = [], threading.Barrier(2)
+
+    def amend(reason):
+        conn = connect(app.config["DATABASE"])
+        try:
+            start.wait()
+            outcomes.append(visits.amend(conn, visit["id"], visit["auditor"], reason))
+        except visits.VisitError as error:
+            outcomes.append(error)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=amend, args=(f"訂正{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(type(o).__name__ for o in outcomes) == ["VisitConflict", "int"]
+    assert db.execute("SELECT count(*) FROM visits WHERE supersedes_id = ?", [visit["id"]]).fetchone()[0] == 1
+
+
+def test_a_second_amendment_through_the_page_answers_409(client, login, db, visit):
+    lock(db, visit)
+    login("auditor", "corrector")
+    assert client.post(f"/visits/{visit['id']}/amend", data={"reason": "誤記"}).status_code == 302
+    again = client.post(f"/visits/{visit['id']}/amend", data={"reason": "誤記"})
+    assert again.status_code == 409 and "既に訂正" in again.get_data(as_text=True)

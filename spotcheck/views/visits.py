@@ -254,6 +254,8 @@ def amend(visit_id):
     """Open a corrected version of a locked visit, keeping the original."""
     try:
         new_id = visits.amend(get_db(), visit_id, current_user.id, request.form.get("reason"))
+    except visits.VisitConflict as error:  # another 「訂正」 won: say so, with the status that means it
+        return render_template("error.html", code=409, message=str(error)), 409
     except visits.VisitError as error:
         flash(str(error), "error")
         return redirect(url_for("visits.visit", visit_id=visit_id))
