@@ -35,10 +35,16 @@ class User(UserMixin):
     role: str
     section_id: int | None
     active: bool
+    generation: int = 0
 
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        """The session's user id, bound to the user's session generation (Flask-Login's alternative token):
+        when the generation moves on, every session that carried the old one ends."""
+        return f"{self.id}:{self.generation}"
 
     @property
     def role_label(self):
@@ -53,6 +59,7 @@ def _user(row):
         role=row["role"],
         section_id=row["section_id"],
         active=bool(row["active"]),
+        generation=row["session_generation"],
     )
 
 
@@ -114,6 +121,7 @@ def set_password(db, user_id, password, *, actor_id=None):
     check_password(password)
     with immediate(db):
         db["users"].update(user_id, {"password_hash": generate_password_hash(password)})
+        end_sessions(db, user_id)
         audit.record(db, user_id=actor_id, action="set_password", entity="user", entity_id=user_id)
 
 
@@ -121,9 +129,16 @@ def set_active(db, user_id, active, *, actor_id=None):
     """Enable or disable an account (accounts are never deleted: the log refers to them)."""
     with immediate(db):
         db["users"].update(user_id, {"active": int(active)})
+        end_sessions(db, user_id)
         audit.record(
             db, user_id=actor_id, action="enable" if active else "disable", entity="user", entity_id=user_id
         )
+
+
+def end_sessions(db, user_id):
+    """End every session of this user, on every device (a copied cookie included)."""
+    with immediate(db):
+        db.execute("UPDATE users SET session_generation = session_generation + 1 WHERE id = ?", [user_id])
 
 
 def check_password(password):
@@ -181,10 +196,13 @@ login_manager.login_message = "ログインしてください。"
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    """Reload the session's user; a disabled account ends the session."""
+def load_user(session_id):
+    """Reload the session's user; a disabled account or an ended session generation ends the session."""
+    user_id, _, generation = session_id.partition(":")
+    if not user_id.isdigit() or not generation.isdigit():
+        return None  # a session from before generations, or a forged one: log in again
     user = get_user(get_db(), int(user_id))
-    return user if user and user.active else None
+    return user if user and user.active and user.generation == int(generation) else None
 
 
 def init_app(app):

@@ -458,6 +458,12 @@ def followup_employment(db):
     )
 
 
+@migrations(name="0011_session_generation")
+def session_generation(db):
+    """A per-user counter in every session: logout, a new password or disabling the account bumps it."""
+    db.execute("ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0")
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

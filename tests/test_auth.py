@@ -113,3 +113,37 @@ def test_login_follows_a_local_next(client, make_user):
     make_user("auditor", "sato")
     response = client.post("/login?next=/staff?q=x", data={"username": "sato", "password": PASSWORD})
     assert response.headers["Location"] == "/staff?q=x"
+
+
+def copied_session(client, app):
+    """A second browser holding a copy of this client's session cookie."""
+    thief = app.test_client()
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    thief.set_cookie(cookie.key, cookie.value)
+    return thief
+
+
+def test_logout_ends_a_copied_session_too(client, login, app):
+    login("auditor")
+    thief = copied_session(client, app)
+    assert thief.get("/visits").status_code == 200
+    client.post("/logout")
+    assert thief.get("/visits").status_code in (302, 401)
+
+
+@pytest.mark.parametrize("change", ["password", "disable"])
+def test_a_new_password_or_a_disabled_account_ends_every_session(client, login, app, db, make_user, change):
+    user_id = login("auditor")
+    thief = copied_session(client, app)
+    admin = make_user("admin", "lead")
+    if change == "password":
+        auth.set_password(db, user_id, "a brand new long passphrase", actor_id=admin)
+    else:
+        auth.set_active(db, user_id, False, actor_id=admin)
+    for browser in (client, thief):
+        assert browser.get("/visits").status_code in (302, 401)
+
+
+def test_a_session_from_before_generations_is_asked_to_log_in_again(app):
+    with app.test_request_context():
+        assert auth.load_user("1") is None and auth.load_user("x:1") is None

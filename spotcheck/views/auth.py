@@ -40,7 +40,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @roles(*EVERYONE)
 def logout():
-    """End the session."""
+    """End the session, and every other session of this user (a copied cookie stops working too)."""
+    auth.end_sessions(get_db(), current_user.id)
     logout_user()
     session.clear()
     flash(_("ログアウトしました。"), "info")
