@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask_login import LoginManager, UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit
+from . import audit, texts
 from .clock import now, now_iso
 from .db import get_db
 from .sqlite import immediate
@@ -89,6 +89,9 @@ def create_user(db, username, password, role, *, display_name=None, section_code
     check_password(password)
     if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
         raise AccountError(f"ユーザー名「{username}」は既に使われています。")
+    display_name = (display_name or username).strip()
+    if (problem := texts.problem(display_name, label="表示名", limit=MAX_DISPLAY_NAME)) or not display_name:
+        raise AccountError(problem or "表示名を入力してください。")
     section_id = None
     if role == "section_head":
         if not section_code:
@@ -101,7 +104,7 @@ def create_user(db, username, password, role, *, display_name=None, section_code
         user_id = db["users"].insert(
             {
                 "username": username,
-                "display_name": (display_name or username).strip(),
+                "display_name": display_name,
                 "password_hash": generate_password_hash(password),
                 "role": role,
                 "section_id": section_id,
@@ -190,6 +193,7 @@ def _count_failure(db, key, max_failures, lock_minutes):
         )
 
 
+MAX_DISPLAY_NAME = 60
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "ログインしてください。"

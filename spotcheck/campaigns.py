@@ -2,11 +2,12 @@
 import json
 import re
 
-from . import audit, checklists
+from . import audit, checklists, texts
 from .clock import now_iso
 from .sqlite import immediate
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,20}$")
+MAX_TITLE = 100
 
 
 class CampaignError(ValueError):
@@ -20,6 +21,8 @@ def create_campaign(db, code, title, forms: checklists.Checklists, *, fiscal_yea
         raise CampaignError("キャンペーンコードは半角英数字と _ - の 20 文字までにしてください（例: R6）。")
     if not title:
         raise CampaignError("名称を入力してください（例: 令和6年度 情報セキュリティ監査）。")
+    if problem := texts.problem(title, label="名称", limit=MAX_TITLE):
+        raise CampaignError(problem)
     if fiscal_year is not None and not 1989 <= int(fiscal_year) <= 2200:
         raise CampaignError(f"年度 {fiscal_year} は範囲外です（西暦で入力してください）。")
     if db.execute("SELECT 1 FROM campaigns WHERE code = ?", [code]).fetchone():
@@ -105,18 +108,18 @@ def report_texts(db, campaign_id):
     return current
 
 
-def save_report_texts(db, campaign_id, user_id, texts):
+def save_report_texts(db, campaign_id, user_id, written):
     """Keep a new version of each text that changed; returns the kinds that did."""
     if get_campaign(db, campaign_id=campaign_id) is None:
         raise CampaignError("キャンペーンがありません。")
-    texts = {kind: (texts.get(kind) or "").strip().replace("\r\n", "\n") for kind in REPORT_TEXTS}
-    for kind, text in texts.items():
-        if len(text) > MAX_REPORT_TEXT:
-            raise CampaignError(f"{REPORT_TEXTS[kind]}は {MAX_REPORT_TEXT} 文字以内にしてください。")
+    written = {kind: (written.get(kind) or "").strip().replace("\r\n", "\n") for kind in REPORT_TEXTS}
+    for kind, text in written.items():
+        if problem := texts.problem(text, label=REPORT_TEXTS[kind], limit=MAX_REPORT_TEXT, multiline=True):
+            raise CampaignError(problem)
     with immediate(db):
         current = report_texts(db, campaign_id)
-        changed = [kind for kind, text in texts.items() if text != current[kind]]
+        changed = [kind for kind, text in written.items() if text != current[kind]]
         for kind in changed:
-            db["report_texts"].insert({"campaign_id": campaign_id, "kind": kind, "body": texts[kind],
+            db["report_texts"].insert({"campaign_id": campaign_id, "kind": kind, "body": written[kind],
                                        "created_at": now_iso(), "created_by": user_id})
     return changed

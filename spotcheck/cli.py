@@ -236,7 +236,9 @@ def serve_command(host, port):
     # Everything loaded at start-up lives as long as the server: taken out of the garbage collector's
     # sight, a collection no longer walks it in the middle of a request (p95 of the dashboard 72 → 42 ms).
     gc.freeze()
-    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=8)
+    # Refuse an oversized body before reading it, at the size Flask would refuse it anyway.
+    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=8,
+                   max_request_body_size=current_app.config["MAX_CONTENT_LENGTH"] + 64 * 1024)
 
 
 COMMANDS = (

@@ -4,6 +4,7 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,6 +37,10 @@ def xlsx_bytes(header, rows, title):
 
 
 def _cell(sheet, value):
+    if isinstance(value, str):
+        # XLSX cannot hold control characters (Word's line break \x0b, \x01 …): one stored remark with
+        # such a character must not make the whole export fail.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would otherwise store a leading "=" as a formula

@@ -1,7 +1,7 @@
 """Per-person follow-up of every finding: 指摘 → 改善報告 → 再確認 → 完了 (or back to 指摘)."""
 from datetime import datetime, timedelta
 
-from . import audit
+from . import audit, texts
 from .clock import now, now_iso
 from .sqlite import immediate
 
@@ -103,8 +103,8 @@ def report(db, followup_id, user, text, photo=None):
     text = (text or "").strip()
     if not text:
         raise FollowupError("講じた措置を入力してください。")
-    if len(text) > MAX_TEXT:
-        raise FollowupError(f"改善報告は {MAX_TEXT} 文字以内にしてください。")
+    if problem := texts.problem(text, label="改善報告", limit=MAX_TEXT, multiline=True):
+        raise FollowupError(problem)
     row = _allowed(db, followup_id, user)
     _require_state(row, "open", "改善報告できるのは「指摘」の状態のものだけです。")
     fields = {"state": "reported", "report": text, "reported_by": user.id, "reported_at": now_iso(), "updated_at": now_iso()}
@@ -120,6 +120,8 @@ def confirm(db, followup_id, user, fixed, note=""):
         raise FollowupError("再確認は監査員が行います。")
     if not fixed and not note:
         raise FollowupError("改善が不十分な理由を入力してください。")
+    if problem := texts.problem(note, label="再確認の記録", limit=MAX_TEXT, multiline=True):
+        raise FollowupError(problem)
     row = get(db, followup_id)
     if row is None:
         raise FollowupError("フォローアップがありません。")

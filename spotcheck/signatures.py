@@ -6,13 +6,14 @@ import io
 
 from PIL import Image, UnidentifiedImageError
 
-from . import audit, record
+from . import audit, record, texts
 from .clock import now_iso
 from .sqlite import immediate
 from .visits import VisitError, open_visit
 
 ROLES = {"auditor": "監査員", "auditee": "被監査者"}
 MAX_NAME = 60
+MAX_REASON = 200  # the refusal reason; the form says the same
 MAX_SIGNATURE_BYTES = 400_000
 
 
@@ -38,13 +39,16 @@ def sign(db, visit_id, user_id, *, role, name, data_url=None, refused=False, rea
     """Record one side's signature (or refusal); when both sides are done the visit is locked."""
     if role not in ROLES:
         raise VisitError("署名者の区分が正しくありません。")
-    name = (name or "").strip()
-    if not name or len(name) > MAX_NAME:
+    name = (name or "").strip() if isinstance(name, str) else name
+    if not name:
         raise VisitError(f"{ROLES[role]}の氏名を入力してください（{MAX_NAME} 文字以内）。")
     refused = bool(refused) and role == "auditee"  # only the audited person may refuse
-    reason = (reason or "").strip()
+    reason = (reason or "").strip() if isinstance(reason, str) else reason
     if refused and not reason:
         raise VisitError("署名を拒否する理由を入力してください。")
+    for text, label, limit in ((name, f"{ROLES[role]}の氏名", MAX_NAME), (reason, "署名拒否の理由", MAX_REASON)):
+        if problem := texts.problem(text, label=label, limit=limit):
+            raise VisitError(problem)
     png = None if refused else signature_png(data_url)
     with immediate(db):
         open_visit(db, visit_id, user_id)
@@ -86,6 +90,7 @@ def signature_png(data_url):
             image.load()
             if image.getbbox() is None or (image.mode == "RGBA" and image.getchannel("A").getbbox() is None):
                 raise VisitError("署名が描かれていません。枠の中に署名してください。")
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        # A header claiming 100,000 × 100,000 pixels is refused before anything is decoded.
         raise VisitError("署名の画像が壊れています。もう一度署名してください。") from None
     return data

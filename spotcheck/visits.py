@@ -3,7 +3,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-from . import audit, record
+from . import audit, record, texts
 from .campaigns import get_campaign
 from .clock import now_iso
 from .sqlite import immediate
@@ -44,8 +44,8 @@ def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None, reason="
         raise VisitError("キャンペーンがありません。")
     if draw_id is None and not reason:
         raise VisitError("抽選によらず選んだ理由を入力してください（例：前回の指摘の再確認）。")
-    if len(reason) > MAX_REASON:
-        raise VisitError(f"選んだ理由は {MAX_REASON} 文字以内にしてください。")
+    if problem := texts.problem(reason, label="選んだ理由", limit=MAX_REASON):
+        raise VisitError(problem)
     with immediate(db):
         if draw_id is not None:
             _check_draw(db, draw_id, campaign_id, staff_id)
@@ -168,10 +168,12 @@ def save_change(db, visit_id, user_id, *, key, field, value, changed_at, check_c
     change replayed after a Wi-Fi drop loses to one made later in another tab; a clock more than
     a day off the server's is not trusted, and the server's time is used instead.
     """
-    if not KEY.match(key or ""):
+    if not isinstance(key, str) or not KEY.match(key):
         raise VisitError("変更の識別子が正しくありません。")
-    if field not in FIELDS:
+    if not isinstance(field, str) or field not in FIELDS:
         raise VisitError("保存できない項目です。")
+    if not all(isinstance(v, (str, type(None))) for v in (value, changed_at, check_code)):
+        raise VisitError("送られた値の形式が正しくありません。画面を再読み込みしてください。")
     target = json.dumps([visit_id, field, check_code if field != "comment" else None])
     with immediate(db):
         done = db.execute("SELECT response, target FROM idempotency_keys WHERE key = ?", [key]).fetchone()
@@ -212,8 +214,8 @@ def _save_result_field(db, visit, user_id, check_code, field, value, changed_at)
     value = (value or "").strip() if field == "remark" else (value or "")
     if field == "result" and value and value not in {r.code for r in current.checklist.results}:
         raise VisitError("結果の選択肢にない値です。")
-    if field == "remark" and len(value) > MAX_REMARK:
-        raise VisitError(f"所見は {MAX_REMARK} 文字以内にしてください。")
+    if field == "remark" and (problem := texts.problem(value, label="所見", limit=MAX_REMARK, multiline=True)):
+        raise VisitError(problem)
     row = db.execute(
         f"SELECT {field}, {field}_changed_at FROM visit_results WHERE visit_id = ? AND check_code = ?",
         [visit["id"], check_code],
@@ -236,8 +238,8 @@ def _save_result_field(db, visit, user_id, check_code, field, value, changed_at)
 
 def _save_comment(db, visit, user_id, value, changed_at):
     value = (value or "").strip()
-    if len(value) > MAX_COMMENT:
-        raise VisitError(f"総評は {MAX_COMMENT} 文字以内にしてください。")
+    if problem := texts.problem(value, label="総評", limit=MAX_COMMENT, multiline=True):
+        raise VisitError(problem)
     if _later(visit["comment_changed_at"], changed_at):
         return False
     db["visits"].update(visit["id"], {"overall_comment": value, "comment_changed_at": changed_at})
@@ -320,8 +322,8 @@ def amend(db, visit_id, user_id, reason):
     reason = (reason or "").strip()
     if not reason:
         raise VisitError("訂正の理由を入力してください。")
-    if len(reason) > MAX_REASON:
-        raise VisitError(f"訂正の理由は {MAX_REASON} 文字以内にしてください。")
+    if problem := texts.problem(reason, label="訂正の理由", limit=MAX_REASON):
+        raise VisitError(problem)
     with immediate(db):
         visit = get_visit(db, visit_id)
         if visit is None or visit["status"] != "locked":

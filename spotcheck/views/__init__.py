@@ -4,6 +4,7 @@ from datetime import date, datetime
 from flask import current_app, render_template
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from .. import imports, roster, wareki
 from ..i18n import LANGUAGE_NAMES
@@ -21,12 +22,22 @@ ERROR_MESSAGES = {
 }
 
 
+class DatabaseInt(IntegerConverter):
+    """An <int:…> in a URL that SQLite can hold: a larger number is simply no such page (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app):
     """Attach every blueprint and the Japanese error pages."""
+    app.url_map.converters["int"] = DatabaseInt  # before the routes are added, which bind their converters
     for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp, followups.bp, reports.bp):
         app.register_blueprint(blueprint)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
+    app.register_error_handler(OverflowError, _number_too_large)
     app.add_template_filter(_era_date, "wareki")
     app.add_template_filter(_era_datetime, "wareki_datetime")
     app.add_template_filter(lambda fy: wareki.format_fiscal_year(fy) if fy else "—", "fiscal_year")
@@ -51,6 +62,11 @@ def _era_date(iso):
 def _era_datetime(iso):
     """A stored timestamp → 令和6年1月15日 9時30分."""
     return wareki.format_datetime(datetime.fromisoformat(iso))
+
+
+def _number_too_large(_error):
+    """A number in a query or form too large for the database: the request is bad, not the server."""
+    return render_template("error.html", code=400, message="数値が大きすぎます。入力を確かめてください。"), 400
 
 
 def _error_page(error):

@@ -155,7 +155,9 @@ def add_auditor(visit_id):
 @roles(*AUDIT_TEAM)
 def save_change(visit_id):
     """Autosave one change sent by the tablet (JSON); safe to send twice."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error=_("送られた内容を読み取れませんでした。画面を再読み込みしてください。")), 400
     try:
         response = visits.save_change(
             get_db(), visit_id, current_user.id, key=body.get("key"), field=body.get("field"),

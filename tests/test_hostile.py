@@ -1,0 +1,115 @@
+"""Hostile requests at every route of the URL map: each gets a 4xx answer, never a 500."""
+import io
+import itertools
+
+import pytest
+
+from spotcheck import signatures, visits
+from tests.factories import signature_url
+
+HUGE = (2**63, 2**64, 10**40)
+JUNK_TEXT = ("\x07\x0b", "\u202eevil", "x" * 5000, "../../etc/passwd", "'; DROP TABLE users; --", "%00")
+QUERY = {"campaign": str(2**64), "section": str(2**63), "employment": "<script>", "day": "2024-99-99",
+         "q": "\u202e" * 3, "page": str(10**30), "edition": "x" * 100, "sections": "all"}
+
+
+def form_for(variant):
+    """Form fields every view might read, filled with numbers SQLite cannot hold or hostile text."""
+    number = str(HUGE[variant % len(HUGE)])
+    text = JUNK_TEXT[variant % len(JUNK_TEXT)]
+    return {"campaign_id": number, "staff_id": number, "section_id": number, "user_id": number, "reason": text,
+            "name": text, "title": text, "code": text, "report": text, "note": text, "summary": text,
+            "next_steps": text, "role": text, "fixed": "1", "refused": "1", "signature": "data:image/png;base64,!!",
+            "active": "1", "password": text, "username": text, "fiscal_year": number, "check": text, "kind": "staff"}
+
+
+def rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "auth.logout"):  # logging out would end the session the matrix runs in
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def urls(app, rule):
+    """The rule with each argument filled by hostile values (ints beyond SQLite's range, odd strings)."""
+    adapter = app.url_map.bind("localhost")
+    choices = []
+    for name in sorted(rule.arguments):
+        converter = rule._converters[name]
+        if converter.__class__.__name__ == "DatabaseInt":
+            choices.append([(name, n) for n in (*HUGE, 1)])
+        elif getattr(converter, "items", None):  # any(thumb, full)
+            choices.append([(name, sorted(converter.items)[0])])
+        else:
+            choices.append([(name, s) for s in ("x" * 300, "../etc", "R6")])
+    for combo in itertools.product(*choices):
+        yield adapter.build(rule.endpoint, dict(combo), method=None, force_external=False)
+
+
+@pytest.fixture
+def signed_city(db, visit, app):
+    """A city with one open visit and one locked one, so that ids 1 and 2 exist everywhere."""
+    from tests.factories import fill_all, sign_both
+    fill_all(db, visit)
+    sign_both(db, visit)
+    return visit
+
+
+@pytest.mark.parametrize("role", ["admin", "auditor", "viewer", None])
+def test_no_route_answers_500_to_hostile_input(app, client, login, signed_city, role):
+    if role:
+        login(role, f"hostile-{role}")
+    failures = []
+    for (rule, method), variant in zip(rules(app), itertools.count()):
+        for url in urls(app, rule):
+            if method == "GET":
+                response = client.get(url, query_string=QUERY)
+            else:
+                data = form_for(variant)
+                data["photo"] = (io.BytesIO(b"\xff\xd8\xff" + b"\x00" * 64), "x.jpg")
+                data["pdf"] = (io.BytesIO(b"%PDF-1.4 junk"), "x.pdf")
+                data["file"] = (io.BytesIO(b"\xef\xbb\xbf\x00\x01"), "x.csv")
+                response = client.post(url, data=data, query_string=QUERY, content_type="multipart/form-data")
+            if response.status_code >= 500:
+                failures.append((method, url, response.status_code))
+    assert failures == []
+
+
+@pytest.mark.parametrize("body", [
+    [], ["key"], "text", 12, None, {"key": 5}, {"key": ["a"], "field": "result"},
+    {"key": "k" * 20, "field": ["result"], "value": "ok", "check": "clear_desk"},
+    {"key": "k" * 20, "field": "result", "value": {"a": 1}, "check": "clear_desk"},
+    {"key": "k" * 20, "field": "result", "value": "ok", "check": 7},
+    {"key": "k" * 20, "field": "result", "value": "ok", "check": "clear_desk", "changed_at": 12},
+    {"key": "k" * 20, "field": "remark", "value": "\x07鳴る", "check": "clear_desk"},
+])
+def test_autosave_of_the_wrong_shape_is_a_clear_4xx(client, login, db, visit, body):
+    visits.add_co_auditor(db, visit["id"], visit["auditor"], login("auditor", "tablet"))
+    response = client.post(f"/visits/{visit['id']}/changes", json=body)
+    assert 400 <= response.status_code < 500 and response.get_json()["error"]
+    assert db.execute("SELECT count(*) FROM visit_results").fetchone()[0] == 0
+
+
+def test_a_signature_claiming_a_giant_canvas_is_refused(db, visit):
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 6, 0, 0, 0))
+    png = b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\x00" * 10)) + chunk(b"IEND", b"")
+    with pytest.raises(visits.VisitError):
+        signatures.signature_png("data:image/png;base64," + base64.b64encode(png).decode())
+
+
+@pytest.mark.parametrize("reason, message", [("x" * 201, "200 文字以内"), ("理由\x07", "制御文字")])
+def test_a_refusal_reason_is_held_to_its_limit_on_the_server(db, visit, reason, message):
+    from tests.factories import fill_all
+    fill_all(db, visit)
+    with pytest.raises(visits.VisitError, match=message):
+        signatures.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木 一郎", refused=True,
+                        reason=reason)
+    signatures.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査", data_url=signature_url())
