@@ -2,6 +2,7 @@
 import re
 import unicodedata
 
+from . import texts
 from .clock import now_iso
 from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, parse_flag, read, record_import
 from .sqlite import immediate
@@ -15,6 +16,7 @@ EMPLOYMENT = {
 }
 _EMPLOYMENT_BY_WORD = {**{label: code for code, label in EMPLOYMENT.items()}, **{code: code for code in EMPLOYMENT}}
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,20}$")
+MAX_NAME = 100  # a person's or a section's name, its kana
 
 SECTION_COLUMNS = (
     Column("code", "所属コード", "dept_code"),
@@ -56,6 +58,7 @@ def plan_sections(db, data, filename, *, max_rows=200_000):
         record = {"code": code, "name": cell("name").strip()}
         if not record["name"]:
             problems.add(row.line, "所属名", "空欄です。")
+        _check_text(problems, row.line, "所属名", record["name"])
         for key, label in (("my_number", "特定個人情報"), ("outsourced", "業務委託システム")):
             flag = parse_flag(cell(key))
             if flag is None:
@@ -113,6 +116,8 @@ def plan_staff(db, data, filename, *, max_rows=200_000):
         uses_pc = parse_flag(cell("uses_pc"))
         if uses_pc is None:
             problems.add(row.line, "PC使用", f"「{cell('uses_pc')}」は 有/無 として読めません。")
+        for label, text in (("氏名", name), ("フリガナ", cell("kana").strip()), ("所属名", dept_name)):
+            _check_text(problems, row.line, label, text)
         records[staff_no] = {
             "staff_no": staff_no,
             "name": name,
@@ -267,6 +272,12 @@ def counts(db):
         " (SELECT count(*) FROM staff WHERE retired_at IS NOT NULL)"
     ).fetchone()
     return {"sections": row[0], "active": row[1], "retired": row[2]}
+
+
+def _check_text(problems, line, label, text):
+    """A name with control characters or bidi overrides is refused: it would print differently than it is."""
+    if problem := texts.problem(text, label=label, limit=MAX_NAME):
+        problems.add(line, label, problem)
 
 
 def section_choices(db):

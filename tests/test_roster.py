@@ -177,3 +177,11 @@ def test_search_matches_hiragana_spaces_and_numbers(db):
     rows, total = roster.search_staff(db, employment="fiscal_year")
     assert [r["name"] for r in rows] == ["髙橋 花子"]
     assert roster.search_staff(db, query="%")[1] == 0
+
+
+@pytest.mark.parametrize("name, message", [("鈴木\x07一郎", "制御文字"), ("\u202e郎一 木鈴", "制御文字"),
+                                           ("鈴" * 101, "100 文字以内")])
+def test_names_with_control_characters_or_too_long_are_refused(db, name, message):
+    rows = [["000101", name, "スズキ イチロウ", "0101", "正規職員", "有"]]
+    with pytest.raises(ImportRejected, match=message):
+        imports.plan(db, "staff", csv_bytes(STAFF_HEADER, rows), "staff.csv", max_rows=1000)
