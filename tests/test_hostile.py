@@ -113,3 +113,26 @@ def test_a_refusal_reason_is_held_to_its_limit_on_the_server(db, visit, reason, 
         signatures.sign(db, visit["id"], visit["auditor"], role="auditee", name="鈴木 一郎", refused=True,
                         reason=reason)
     signatures.sign(db, visit["id"], visit["auditor"], role="auditor", name="監査", data_url=signature_url())
+
+
+@pytest.mark.parametrize("sqlite_says, shown, status", [
+    ("database or disk is full", "ディスクの空きがありません", 503),
+    ("attempt to write a readonly database", "書き込みできません", 503),
+    ("no such table: nothing", "サーバーでエラーが起きました", 500),
+])
+def test_a_full_or_read_only_disk_is_a_japanese_503_on_a_page_that_needs_no_database(
+        client, login, monkeypatch, city, sqlite_says, shown, status):
+    import sqlite3
+
+    from spotcheck import aggregates
+
+    login("admin")
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError(sqlite_says)
+
+    monkeypatch.setattr(aggregates, "dashboard", broken)
+    response = client.get("/dashboard")
+    page = response.get_data(as_text=True)
+    assert response.status_code == status and shown in page
+    assert "ログアウト" not in page  # the plain page: no menus, no login state, nothing that reads the database

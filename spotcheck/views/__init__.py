@@ -1,4 +1,5 @@
 """Blueprints, one per area of the app; each view is thin over a domain function."""
+import sqlite3
 from datetime import date, datetime
 
 from flask import current_app, render_template
@@ -38,6 +39,7 @@ def register_blueprints(app):
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)
+    app.register_error_handler(sqlite3.OperationalError, _storage_trouble)
     app.add_template_filter(_era_date, "wareki")
     app.add_template_filter(_era_datetime, "wareki_datetime")
     app.add_template_filter(lambda fy: wareki.format_fiscal_year(fy) if fy else "—", "fiscal_year")
@@ -69,8 +71,33 @@ def _number_too_large(_error):
     return render_template("error.html", code=400, message="数値が大きすぎます。入力を確かめてください。"), 400
 
 
+# What SQLite says when the instance folder cannot be written, and what the people at the tablets read.
+STORAGE_TROUBLE = {
+    "database or disk is full": "サーバーのディスクの空きがありません。管理者に連絡してください。",
+    "readonly database": "サーバーのデータに書き込みできません。管理者に連絡してください。",
+    "disk i/o error": "サーバーのディスクを読み書きできません。管理者に連絡してください。",
+    "unable to open database": "サーバーのデータを開けません。管理者に連絡してください。",
+}
+
+
+def _storage_trouble(error):
+    """A full or read-only disk is a 503 the auditor can understand, on a page that needs no database."""
+    text = str(error).lower()
+    message = next((m for key, m in STORAGE_TROUBLE.items() if key in text), None)
+    if message is None:
+        return _plain_error(500, ERROR_MESSAGES[500])
+    current_app.logger.error("storage trouble: %s", error)
+    return _plain_error(503, message)
+
+
+def _plain_error(code, message):
+    return render_template("error_plain.html", code=code, message=message), code
+
+
 def _error_page(error):
     code = getattr(error, "code", 500) or 500
+    if code >= 500:  # the server is in trouble: its usual page (login state, menus) may be too
+        return _plain_error(code, ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
     if isinstance(error, CSRFError):
         message = "画面の有効期限が切れました。画面を読み込み直してから、もう一度お試しください。"
