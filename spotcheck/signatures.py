@@ -39,11 +39,10 @@ def sign(db, visit_id, user_id, *, role, name, data_url=None, refused=False, rea
     """Record one side's signature (or refusal); when both sides are done the visit is locked."""
     if role not in ROLES:
         raise VisitError("署名者の区分が正しくありません。")
-    name = (name or "").strip() if isinstance(name, str) else name
+    name, reason = (("" if text is None else text.strip() if isinstance(text, str) else text) for text in (name, reason))
     if not name:
         raise VisitError(f"{ROLES[role]}の氏名を入力してください（{MAX_NAME} 文字以内）。")
     refused = bool(refused) and role == "auditee"  # only the audited person may refuse
-    reason = (reason or "").strip() if isinstance(reason, str) else reason
     if refused and not reason:
         raise VisitError("署名を拒否する理由を入力してください。")
     for text, label, limit in ((name, f"{ROLES[role]}の氏名", MAX_NAME), (reason, "署名拒否の理由", MAX_REASON)):

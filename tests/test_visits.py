@@ -290,3 +290,14 @@ def test_a_second_amendment_through_the_page_answers_409(client, login, db, visi
     assert client.post(f"/visits/{visit['id']}/amend", data={"reason": "誤記"}).status_code == 302
     again = client.post(f"/visits/{visit['id']}/amend", data={"reason": "誤記"})
     assert again.status_code == 409 and "既に訂正" in again.get_data(as_text=True)
+
+
+def test_signing_through_the_page_needs_no_reason_field_unless_refusing(client, login, db, visit):
+    """The auditor's form has no reason field at all: a missing field is an empty reason, not a bad one."""
+    fill_all(db, visit)
+    visits.add_co_auditor(db, visit["id"], visit["auditor"], login("auditor", "signer"))
+    for role, name in (("auditor", "監査 太郎"), ("auditee", "鈴木 一郎")):
+        response = client.post(f"/visits/{visit['id']}/sign", data={"role": role, "name": name,
+                                                                    "signature": signature_url()})
+        assert response.status_code == 302
+    assert visits.get_visit(db, visit["id"])["status"] == "locked"

@@ -1,0 +1,196 @@
+"""Load: 20 auditors doing whole visits at once against waitress on loopback, for two minutes.
+
+    .venv/bin/python -m bench.load                       # 20 auditors, 120 s, on the demo city
+    .venv/bin/python -m bench.load --auditors 5 --seconds 20
+
+Each simulated auditor logs in, and until the time is up: starts a visit (hand-picked, with a reason),
+opens it, autosaves a result on every check, takes one photo, both sides sign, and prints the sheet.
+The server is the real one (`create_app`, waitress with 8 threads, as `flask serve`), on a fresh demo
+instance; CSRF is off so the client need not scrape tokens (its cost is negligible). Reports median,
+p95 and max per kind of request, errors, and the load average; results go to bench/out/load.json.
+"""
+import argparse
+import base64
+import gc
+import io
+import json
+import os
+import random
+import re
+import secrets
+import statistics
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+OUT = Path(__file__).resolve().parent / "out" / "load.json"
+TARGETS_P95_MS = {"autosave": 100.0, "photo": 500.0}
+PASSWORD = "bench load passphrase 2026"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the client wants to see the 302 and its Location
+
+
+class Auditor:
+    """One tablet: a session, and the timings of what it asked."""
+
+    def __init__(self, base, username, timings, errors):
+        self.base, self.timings, self.errors = base, timings, errors
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect)
+        self.request("login", "/login", form={"username": username, "password": PASSWORD}, expect=(302,))
+
+    def request(self, kind, path, *, form=None, json_body=None, files=None, expect=(200,)):
+        headers, data = {}, None
+        if json_body is not None:
+            data, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+        elif files:
+            data, headers["Content-Type"] = _multipart(form or {}, files)
+        elif form is not None:
+            data = urllib.parse.urlencode(form).encode()
+        start = time.perf_counter()
+        try:
+            response = self.opener.open(urllib.request.Request(self.base + path, data=data, headers=headers))
+            status, body, location = response.status, response.read(), response.headers.get("Location", "")
+        except urllib.error.HTTPError as error:
+            status, body, location = error.code, error.read(), error.headers.get("Location", "")
+        self.timings.setdefault(kind, []).append((time.perf_counter() - start) * 1000)
+        if status not in expect:
+            self.errors.append({"kind": kind, "path": path, "status": status})
+        return body, location
+
+    def whole_visit(self, campaign_id, staff_id, photo, signature):
+        _body, location = self.request("start", "/visits", form={"campaign_id": campaign_id, "staff_id": staff_id,
+                                                                 "reason": "負荷試験"}, expect=(302,))
+        match = re.search(r"/visits/(\d+)", location)
+        if not match:
+            return
+        visit = match[1]
+        page, _ = self.request("open", f"/visits/{visit}")
+        checks = re.findall(r'data-check="([a-z_]+)"', page.decode())
+        for code in checks:
+            self.request("autosave", f"/visits/{visit}/changes", json_body={
+                "key": secrets.token_hex(16), "field": "result", "value": "ok", "check": code,
+                "changed_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())})
+        photographed = next((c for c in checks if c in ("wire_lock", "clear_desk", "external_media")), None)
+        if photographed:
+            self.request("photo", f"/visits/{visit}/photos", form={"check": photographed},
+                         files={"photo": ("photo.jpg", photo, "image/jpeg")})
+        for role, name in (("auditor", "監査 太郎"), ("auditee", "職員 本人")):
+            self.request("sign", f"/visits/{visit}/sign", form={"role": role, "name": name, "signature": signature},
+                         expect=(302,))
+        self.request("print", f"/visits/{visit}/sheet.pdf")
+
+
+def _multipart(fields, files):
+    boundary = secrets.token_hex(12)
+    out = io.BytesIO()
+    for name, value in fields.items():
+        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, data, mimetype) in files.items():
+        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                  f"Content-Type: {mimetype}\r\n\r\n".encode())
+        out.write(data + b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def _camera_photo():
+    """A 3000×2250 camera-like JPEG (noise, so it compresses like a real one)."""
+    image = Image.effect_noise((3000, 2250), 40).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def _signature():
+    image = Image.new("RGBA", (600, 220), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(30, 150), (200, 40), (400, 170), (570, 60)], fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _summary(samples):
+    return {"n": len(samples), "median": statistics.median(samples),
+            "p95": statistics.quantiles(samples, n=20)[18] if len(samples) > 1 else samples[0], "max": max(samples)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Whole visits by many auditors at once through waitress.")
+    parser.add_argument("--auditors", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=120)
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="spotcheck-load-"))
+    os.environ["SPOTCHECK_INSTANCE"] = str(folder / "instance")
+    from waitress.server import create_server
+
+    from spotcheck import auth, create_app, demo, loaded_forms, migrations
+    from spotcheck.db import connect
+
+    app = create_app({"WTF_CSRF_ENABLED": False})
+    db = connect(app.config["DATABASE"])
+    migrations.apply(db)
+    with app.app_context():
+        list(demo.load(db, loaded_forms.current(), Path(app.instance_path)))
+    names = [f"load-{i:02d}" for i in range(args.auditors)]
+    for name in names:
+        auth.create_user(db, name, PASSWORD, "auditor")
+    campaign_id = db.execute("SELECT id FROM campaigns ORDER BY id LIMIT 1").fetchone()[0]
+    people = [row[0] for row in db.execute("SELECT id FROM staff WHERE retired_at IS NULL AND uses_pc = 1"
+                                           " AND id NOT IN (SELECT staff_id FROM visits) ORDER BY id")]
+    db.close()
+    random.Random(7).shuffle(people)
+    gc.freeze()  # as `flask serve` does
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    timings, errors, lock = {}, [], threading.Lock()
+    photo, signature = _camera_photo(), _signature()
+    deadline = time.monotonic() + args.seconds
+    load_before = os.getloadavg()
+
+    def work(i):
+        mine, local, local_errors = people[i::args.auditors], {}, []
+        tablet = Auditor(base, names[i], local, local_errors)
+        for staff_id in mine:
+            if time.monotonic() > deadline:
+                break
+            tablet.whole_visit(campaign_id, staff_id, photo, signature)
+        with lock:
+            for kind, samples in local.items():
+                timings.setdefault(kind, []).extend(samples)
+            errors.extend(local_errors)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(args.auditors)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    server.close()
+    results = {kind: _summary(samples) for kind, samples in sorted(timings.items())}
+    out = {"auditors": args.auditors, "seconds": elapsed, "visits": len(timings.get("print", [])),
+           "errors": errors[:50], "error_count": len(errors), "loadavg_before": load_before,
+           "loadavg_after": os.getloadavg(), "targets_p95_ms": TARGETS_P95_MS, "results": results}
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"{args.auditors} auditors for {elapsed:.0f} s: {out['visits']} whole visits, {len(errors)} errors")
+    for kind, r in results.items():
+        target = TARGETS_P95_MS.get(kind)
+        verdict = "" if target is None else f"  target p95 ≤ {target:.0f}  {'OK' if r['p95'] <= target else 'OVER'}"
+        print(f"  {kind:9} n={r['n']:5}  median {r['median']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f}{verdict}")
+    print(f"load average before {load_before}, after {out['loadavg_after']}; 結果 / results: {OUT}")
+
+
+if __name__ == "__main__":
+    main()
