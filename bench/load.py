@@ -5,20 +5,24 @@
 
 Each simulated auditor logs in, and until the time is up: starts a visit (hand-picked, with a reason),
 opens it, autosaves a result on every check, takes one photo, both sides sign, and prints the sheet.
-The server is the real one (`create_app`, waitress with 8 threads, as `flask serve`), on a fresh demo
-instance; CSRF is off so the client need not scrape tokens (its cost is negligible). Reports median,
-p95 and max per kind of request, errors, and the load average; results go to bench/out/load.json.
+The server is the real one, `flask serve` (waitress, 8 threads) in a process of its own, on a fresh
+demo instance; CSRF is off there (instance/config.py) so the client need not scrape tokens. A tablet
+waits a think time between taps (`--think`, 1 s on average: a person reads and taps; 0 hammers the
+server). Reports median, p95 and max per kind of request, errors, and the load average; results go
+to bench/out/load.json.
 """
 import argparse
 import base64
-import gc
 import io
 import json
 import os
 import random
 import re
 import secrets
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -48,7 +52,11 @@ class Auditor:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect)
         self.request("login", "/login", form={"username": username, "password": PASSWORD}, expect=(302,))
 
+    think = 0.0  # mean seconds between two taps of this tablet
+
     def request(self, kind, path, *, form=None, json_body=None, files=None, expect=(200,)):
+        if self.think:
+            time.sleep(random.uniform(0.5, 1.5) * self.think)
         headers, data = {}, None
         if json_body is not None:
             data, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
@@ -119,6 +127,23 @@ def _signature():
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(base, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/login").read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("サーバーが起動しませんでした。")
+
+
 def _summary(samples):
     return {"n": len(samples), "median": statistics.median(samples),
             "p95": statistics.quantiles(samples, n=20)[18] if len(samples) > 1 else samples[0], "max": max(samples)}
@@ -128,11 +153,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Whole visits by many auditors at once through waitress.")
     parser.add_argument("--auditors", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between two taps of one tablet")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="spotcheck-load-"))
     os.environ["SPOTCHECK_INSTANCE"] = str(folder / "instance")
-    from waitress.server import create_server
-
     from spotcheck import auth, create_app, demo, loaded_forms, migrations
     from spotcheck.db import connect
 
@@ -149,10 +173,14 @@ def main(argv=None):
                                            " AND id NOT IN (SELECT staff_id FROM visits) ORDER BY id")]
     db.close()
     random.Random(7).shuffle(people)
-    gc.freeze()  # as `flask serve` does
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    base = f"http://127.0.0.1:{server.effective_port}"
+    # The server in a process of its own, as the city runs it: the clients here do not share its GIL.
+    (folder / "instance" / "config.py").write_text("WTF_CSRF_ENABLED = False\n", encoding="utf-8")
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port)],
+                              cwd=Path(__file__).resolve().parents[1], env=dict(os.environ),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    _wait_for(base)
     timings, errors, lock = {}, [], threading.Lock()
     photo, signature = _camera_photo(), _signature()
     deadline = time.monotonic() + args.seconds
@@ -161,6 +189,7 @@ def main(argv=None):
     def work(i):
         mine, local, local_errors = people[i::args.auditors], {}, []
         tablet = Auditor(base, names[i], local, local_errors)
+        tablet.think = args.think
         for staff_id in mine:
             if time.monotonic() > deadline:
                 break
@@ -177,14 +206,16 @@ def main(argv=None):
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    server.close()
+    server.terminate()
+    server.wait(timeout=30)
     results = {kind: _summary(samples) for kind, samples in sorted(timings.items())}
-    out = {"auditors": args.auditors, "seconds": elapsed, "visits": len(timings.get("print", [])),
+    out = {"auditors": args.auditors, "think_s": args.think, "seconds": elapsed, "visits": len(timings.get("print", [])),
            "errors": errors[:50], "error_count": len(errors), "loadavg_before": load_before,
            "loadavg_after": os.getloadavg(), "targets_p95_ms": TARGETS_P95_MS, "results": results}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"{args.auditors} auditors for {elapsed:.0f} s: {out['visits']} whole visits, {len(errors)} errors")
+    print(f"{args.auditors} auditors (think {args.think:g} s) for {elapsed:.0f} s: {out['visits']} whole visits, "
+          f"{len(errors)} errors")
     for kind, r in results.items():
         target = TARGETS_P95_MS.get(kind)
         verdict = "" if target is None else f"  target p95 ≤ {target:.0f}  {'OK' if r['p95'] <= target else 'OVER'}"
