@@ -1,5 +1,6 @@
 """Flask commands for admins: set up, accounts, campaigns, imports, demo data, serving."""
 import gc
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -93,6 +94,11 @@ def run_import(kind, path, campaign=None):
         imports.apply(db, plan, None)
     except ImportRejected as error:
         fail(error.messages + ["取り込みを中止しました。データは変更していません。"])
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        # The write lock is waited for (busy timeout); only a writer holding it that long ends here.
+        fail("ほかの書き込みが終わらないため、取り込みを中止しました。データは変更していません。しばらくしてからもう一度実行してください。")
     click.echo(summary(plan))
     click.echo("取り込みました。")
 

@@ -74,3 +74,30 @@ def test_check_forms_passes_on_the_shipped_forms_and_fails_with_file_line(runner
     (broken / "selfcheck.toml").write_text('kind = "selfcheck"\nversion = \n', encoding="utf-8")
     result = runner.invoke(args=["check-forms", str(broken)])
     assert result.exit_code == 1 and "selfcheck.toml:2:" in result.output
+
+
+def test_an_import_that_waits_too_long_for_the_lock_says_so_in_japanese(runner, app, tmp_path, monkeypatch):
+    """Another writer holding the lock longer than the busy timeout: a clear message, nothing written."""
+    import sqlite3
+
+    from spotcheck import db as request_db
+    from spotcheck.sqlite import connect
+    from tests.factories import SECTION_HEADER, SECTIONS, csv_bytes
+
+    def impatient(path):  # the same connection, with a busy timeout of 0.1 s instead of 10 s
+        db = connect(path)
+        db.execute("PRAGMA busy_timeout = 100")
+        return db
+
+    monkeypatch.setattr(request_db, "connect", impatient)
+    path = tmp_path / "sections.csv"
+    path.write_bytes(csv_bytes(SECTION_HEADER, SECTIONS))
+    holder = sqlite3.connect(app.config["DATABASE"], timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = runner.invoke(args=["import-sections", str(path)])
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 1 and "ほかの書き込みが終わらない" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
