@@ -3,6 +3,8 @@ import io
 import itertools
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from spotcheck import signatures, visits
 from tests.factories import signature_url
@@ -136,3 +138,50 @@ def test_a_full_or_read_only_disk_is_a_japanese_503_on_a_page_that_needs_no_data
     page = response.get_data(as_text=True)
     assert response.status_code == status and shown in page
     assert "ログアウト" not in page  # the plain page: no menus, no login state, nothing that reads the database
+
+
+# ---------------------------------------------------------------- property-based: arbitrary input
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+autosave_bodies = json_values | st.fixed_dictionaries(
+    {"key": json_values | st.text(alphabet="abc123_-", min_size=16, max_size=64),
+     "field": json_values | st.sampled_from(["result", "remark", "comment"]),
+     "value": json_values | st.sampled_from(["ok", "major", "", "\x00"]),
+     "check": json_values | st.sampled_from(["clear_desk", "wire_lock", "counter_visibility"]),
+     "changed_at": json_values | st.sampled_from(["9999-12-31T23:59:59.000Z", "2026-11-30T00:00:00.000Z"])})
+FORM_FIELDS = sorted(form_for(0))
+form_values = st.one_of(st.text(max_size=300), st.integers().map(str), st.sampled_from([str(2**63), "-1", "", "\u202e"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=autosave_bodies)
+def test_any_json_sent_to_autosave_is_answered_without_500_and_stores_only_what_is_valid(client, login, db, visit,
+                                                                                       body):
+    if not getattr(client, "fuzz_logged_in", False):  # Hypothesis runs many examples in one test's fixtures
+        visits.add_co_auditor(db, visit["id"], visit["auditor"], login("auditor", "fuzz"))
+        client.fuzz_logged_in = True
+    before = db.execute("SELECT count(*) FROM visit_results").fetchone()[0]
+    response = client.post(f"/visits/{visit['id']}/changes", json=body)
+    assert response.status_code < 500
+    if response.status_code != 200:
+        assert db.execute("SELECT count(*) FROM visit_results").fetchone()[0] == before
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_form_sent_to_any_route_is_answered_without_500(app, client, login, signed_city, data):
+    if not getattr(client, "fuzz_logged_in", False):
+        login("admin", "fuzz-admin")
+        client.fuzz_logged_in = True
+    rule, method = data.draw(st.sampled_from(list(rules(app))))
+    url = data.draw(st.sampled_from(list(urls(app, rule))))
+    form = data.draw(st.dictionaries(st.sampled_from(FORM_FIELDS), form_values, max_size=8))
+    if method == "GET":
+        response = client.get(url, query_string=form)
+    else:
+        response = client.post(url, data=form)
+    assert response.status_code < 500, (method, url, form)
