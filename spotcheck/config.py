@@ -16,6 +16,9 @@ class Setting:
 SETTINGS = (
     Setting("FORMS_DIR", None, "Folder with selfcheck.toml and onsite.toml (default: forms/ beside the package)."),
     Setting("MAX_CONTENT_LENGTH", 16 * 1024 * 1024, "Largest accepted upload in bytes."),
+    Setting("PUBLIC_MAX_CONTENT_LENGTH", 5 * 1024 * 1024,
+            "Largest body a visitor who is not logged in may send (the verify page's PDF upload), in bytes."),
+    Setting("PUBLIC_REQUESTS_PER_MINUTE", 60, "Requests per minute one address may make to pages open to anyone."),
     Setting("MAX_IMPORT_ROWS", 200_000, "Largest number of data rows in one imported file."),
     Setting("IDLE_TIMEOUT_MINUTES", 30, "Log a user out after this many minutes without a request."),
     Setting("LOGIN_MAX_FAILURES", 5, "Failed logins (per user name and per IP) before the lock."),

@@ -5,6 +5,8 @@ declares who may use it: `@public` (login page, static files) or `@roles("admin"
 A view that declares nothing is refused, so a forgotten decorator fails closed.
 CSRF is checked by Flask-WTF for every POST/PUT/PATCH/DELETE, never per view.
 """
+import threading
+import time
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -46,13 +48,31 @@ def roles(*allowed):
     return mark
 
 
+class _RateLimit:
+    """At most `limit` requests per minute per key (address and page), counted in this process."""
+
+    def __init__(self):
+        self.seen, self.lock = {}, threading.Lock()
+
+    def allow(self, key, limit, moment):
+        with self.lock:
+            recent = [t for t in self.seen.get(key, ()) if moment - t < 60]
+            if len(self.seen) > 10_000:  # forget idle addresses rather than grow for ever
+                self.seen = {k: v for k, v in self.seen.items() if v and moment - v[-1] < 60}
+            allowed = len(recent) < limit
+            self.seen[key] = recent + [moment] if allowed else recent
+            return allowed
+
+
 def gate():
     """Refuse the request unless the view's declaration admits this user."""
     if request.endpoint is None:
         return None  # Flask answers 404/405 itself
     view = current_app.view_functions[request.endpoint]
-    if request.endpoint == "static" or getattr(view, "public", False):
+    if request.endpoint == "static":
         return None
+    if getattr(view, "public", False):
+        return None if current_user.is_authenticated else _anonymous_limits()
     if not current_user.is_authenticated:
         if request.method == "GET":
             return redirect(url_for("auth.login", next=request.full_path))
@@ -63,6 +83,17 @@ def gate():
         return redirect(url_for("auth.login", expired=1, next=request.full_path))
     if current_user.role not in getattr(view, "allowed_roles", frozenset()):
         abort(403)
+    return None
+
+
+def _anonymous_limits():
+    """Pages open to anyone get a smaller body and a rate per address, checked before the body is read."""
+    config = current_app.config
+    if (request.content_length or 0) > config["PUBLIC_MAX_CONTENT_LENGTH"]:
+        abort(413)
+    key = (request.remote_addr, request.endpoint)
+    if not current_app.extensions["anonymous_rate"].allow(key, config["PUBLIC_REQUESTS_PER_MINUTE"], time.monotonic()):
+        abort(429)
     return None
 
 
@@ -101,5 +132,6 @@ def add_headers(response):
 def init_app(app):
     """Install CSRF protection, the gate and the headers."""
     csrf.init_app(app)
+    app.extensions["anonymous_rate"] = _RateLimit()
     app.before_request(gate)
     app.after_request(add_headers)

@@ -185,3 +185,14 @@ def test_any_form_sent_to_any_route_is_answered_without_500(app, client, login, 
     else:
         response = client.post(url, data=form)
     assert response.status_code < 500, (method, url, form)
+
+
+def test_anyone_may_verify_but_not_flood_the_page_nor_send_a_huge_body(client, app):
+    app.config["PUBLIC_REQUESTS_PER_MINUTE"] = 5
+    answers = [client.get("/verify").status_code for _ in range(7)]
+    assert answers[:5] == [200] * 5 and answers[5:] == [429, 429]
+    app.config["PUBLIC_REQUESTS_PER_MINUTE"] = 1000
+    # The announced length is enough: the body is refused before a byte of it is read.
+    huge = client.post("/verify", data=b"--x\r\n", content_type="multipart/form-data; boundary=x",
+                       environ_overrides={"CONTENT_LENGTH": str(6 * 2**20)})
+    assert huge.status_code == 413 and "上限 5 MB" in huge.get_data(as_text=True)

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask import current_app, render_template
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
@@ -19,6 +20,7 @@ ERROR_MESSAGES = {
     404: "ページが見つかりません。",
     405: "この操作はできません。",
     413: "ファイルが大きすぎます。",
+    429: "短い時間に多くの要求がありました。しばらくしてから、もう一度お試しください。",
     500: "サーバーでエラーが起きました。管理者に連絡してください。",
 }
 
@@ -103,6 +105,7 @@ def _error_page(error):
     if isinstance(error, CSRFError):
         message = "画面の有効期限が切れました。画面を読み込み直してから、もう一度お試しください。"
     if code == 413:
-        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        authenticated = current_user.is_authenticated
+        limit = current_app.config["MAX_CONTENT_LENGTH" if authenticated else "PUBLIC_MAX_CONTENT_LENGTH"] // 2**20
         message = f"ファイルが大きすぎます（上限 {limit} MB）。"
     return render_template("error.html", code=code, message=message), code

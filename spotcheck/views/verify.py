@@ -1,5 +1,5 @@
 """Public verification of a findings sheet: by its QR code, its serial, or the PDF itself. No login."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from .. import issuance
 from ..db import get_db
@@ -7,7 +7,6 @@ from ..security import public
 from .sheets import photo_check
 
 bp = Blueprint("verify", __name__)
-MAX_PDF_BYTES = 15 * 1024 * 1024
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -16,8 +15,9 @@ def verify_form():
     """Type a serial, or upload the PDF to learn whether it is exactly the issued file."""
     if request.method == "POST":
         upload = request.files.get("pdf")
-        data = upload.read(MAX_PDF_BYTES + 1) if upload else b""
-        serial = issuance.find_by_pdf(get_db(), data) if data and len(data) <= MAX_PDF_BYTES else None
+        limit = current_app.config["PUBLIC_MAX_CONTENT_LENGTH"]  # the body was checked against it before it was read
+        data = upload.read(limit + 1) if upload else b""
+        serial = issuance.find_by_pdf(get_db(), data) if data and len(data) <= limit else None
         result = issuance.status(get_db(), serial, photo_check) if serial else None
         return render_template("verify/result.html", status=result, uploaded=True, paper_digest=None)
     serial = request.args.get("serial", "").strip()
