@@ -5,6 +5,8 @@
 
 Each simulated auditor logs in, and until the time is up: starts a visit (hand-picked, with a reason),
 opens it, autosaves a result on every check, takes one photo, both sides sign, and prints the sheet.
+A third of the way in, the admin re-imports the roster (`flask import-staff`, 200 フリガナ changed)
+while the tablets save: it must complete, and no save may fail.
 The server is the real one, `flask serve` (waitress, 8 threads) in a process of its own, on a fresh
 demo instance; CSRF is off there (instance/config.py) so the client need not scrape tokens. A tablet
 waits a think time between taps (`--think`, 1 s on average: a person reads and taps; 0 hammers the
@@ -13,6 +15,7 @@ to bench/out/load.json.
 """
 import argparse
 import base64
+import csv
 import io
 import json
 import os
@@ -127,6 +130,19 @@ def _signature():
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
+def _changed_roster(folder, demo):
+    """The demo roster with 200 people's フリガナ changed, as the 人事課 would send an update."""
+    name, data = demo.city_files()["staff"]
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    for row in rows[1:201]:
+        row[2] = row[2] + "ー"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path = folder / name
+    path.write_bytes(out.getvalue().encode("utf-8-sig"))
+    return path
+
+
 def _free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -185,6 +201,17 @@ def main(argv=None):
     photo, signature = _camera_photo(), _signature()
     deadline = time.monotonic() + args.seconds
     load_before = os.getloadavg()
+    roster = _changed_roster(folder, demo)
+    imported = {}
+
+    def reimport():
+        time.sleep(args.seconds / 3)
+        start = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "import-staff", str(roster)],
+                              cwd=Path(__file__).resolve().parents[1], env=dict(os.environ), capture_output=True,
+                              text=True)
+        imported.update(exit_code=done.returncode, seconds=time.monotonic() - start,
+                        said=(done.stdout + done.stderr).strip().splitlines()[-1:])
 
     def work(i):
         mine, local, local_errors = people[i::args.auditors], {}, []
@@ -200,6 +227,7 @@ def main(argv=None):
             errors.extend(local_errors)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(args.auditors)]
+    threads.append(threading.Thread(target=reimport))
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -210,12 +238,14 @@ def main(argv=None):
     server.wait(timeout=30)
     results = {kind: _summary(samples) for kind, samples in sorted(timings.items())}
     out = {"auditors": args.auditors, "think_s": args.think, "seconds": elapsed, "visits": len(timings.get("print", [])),
-           "errors": errors[:50], "error_count": len(errors), "loadavg_before": load_before,
+           "errors": errors[:50], "error_count": len(errors), "roster_import": imported, "loadavg_before": load_before,
            "loadavg_after": os.getloadavg(), "targets_p95_ms": TARGETS_P95_MS, "results": results}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"{args.auditors} auditors (think {args.think:g} s) for {elapsed:.0f} s: {out['visits']} whole visits, "
           f"{len(errors)} errors")
+    print(f"  roster re-import during the load: exit {imported.get('exit_code')}, "
+          f"{imported.get('seconds', 0):.1f} s — {' '.join(imported.get('said', []))}")
     for kind, r in results.items():
         target = TARGETS_P95_MS.get(kind)
         verdict = "" if target is None else f"  target p95 ≤ {target:.0f}  {'OK' if r['p95'] <= target else 'OVER'}"
