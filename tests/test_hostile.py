@@ -196,3 +196,13 @@ def test_anyone_may_verify_but_not_flood_the_page_nor_send_a_huge_body(client, a
     huge = client.post("/verify", data=b"--x\r\n", content_type="multipart/form-data; boundary=x",
                        environ_overrides={"CONTENT_LENGTH": str(6 * 2**20)})
     assert huge.status_code == 413 and "上限 5 MB" in huge.get_data(as_text=True)
+
+
+def test_the_browser_limits_are_the_servers(client, login, db, visit):
+    """Every maxlength the tablet sees is the limit the server enforces for that field."""
+    from spotcheck.views import TEXT_LIMITS
+
+    visits.add_co_auditor(db, visit["id"], visit["auditor"], login("admin", "lead-admin"))
+    page = client.get(f"/visits/{visit['id']}").get_data(as_text=True)
+    assert f'maxlength="{TEXT_LIMITS["remark"]}"' in page and f'maxlength="{TEXT_LIMITS["comment"]}"' in page
+    assert f'maxlength="{TEXT_LIMITS["title"]}"' in client.get("/admin/campaigns").get_data(as_text=True)

@@ -8,7 +8,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
-from .. import imports, roster, wareki
+from .. import campaigns, imports, roster, signatures, wareki
+from .. import followups as followups_domain
+from .. import visits as visits_domain
 from ..i18n import LANGUAGE_NAMES
 from ..importing import COUNT_LABELS
 from . import admin, auth, followups, main, reports, sheets, staff, verify, visits
@@ -33,6 +35,14 @@ class DatabaseInt(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+# The browser's maxlength is the server's own limit, read from where each field is checked.
+TEXT_LIMITS = {
+    "remark": visits_domain.MAX_REMARK, "comment": visits_domain.MAX_COMMENT, "reason": visits_domain.MAX_REASON,
+    "signer_name": signatures.MAX_NAME, "refusal_reason": signatures.MAX_REASON, "followup": followups_domain.MAX_TEXT,
+    "report_text": campaigns.MAX_REPORT_TEXT, "title": campaigns.MAX_TITLE,
+}
+
+
 def register_blueprints(app):
     """Attach every blueprint and the Japanese error pages."""
     app.url_map.converters["int"] = DatabaseInt  # before the routes are added, which bind their converters
@@ -55,6 +65,7 @@ def _template_globals():
         "count_labels": COUNT_LABELS,
         "employment_labels": roster.EMPLOYMENT,
         "import_labels": {code: kind.label for code, kind in imports.KINDS.items()},
+        "limits": TEXT_LIMITS,
     }
 
 
