@@ -176,7 +176,7 @@ def load(db, visit_id) -> VisitRecord | None:
         subject = Subject(**frozen["subject"])
         codes = frozen["checks"]
         reports = {code: tuple(Report(sheet.item(no), sheet.answer(answer) if answer is not None else None, on)
-                               for no, answer, on in rows) for code, rows in frozen["reports"].items()}
+                               for no, answer, on in shown) for code, shown in frozen["reports"].items()}
         auditors = _frozen_auditors(frozen)
     else:
         subject = live_subject(db, visit["staff_id"])
