@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import (auth, campaigns, checklists, council, draw, imports, integrity, issuance, loaded_forms, migrations, printing,
-               report, sweep)
+from . import (auth, backup, campaigns, checklists, council, draw, imports, integrity, issuance, loaded_forms, migrations,
+               printing, report, sweep)
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
 from .wareki import format_datetime
@@ -216,6 +216,38 @@ def council_report_command(campaign_code, public, output):
     click.echo(f"{'公表版' if public else '審議会への報告'}を {output} に書き出しました。")
 
 
+@click.command("backup")
+@with_appcontext
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="書き出すバックアップファイル（.zip）")
+def backup_command(output):
+    """データベース（オンラインバックアップ）・写真・結果票を 1 つのファイルにバックアップします（運用中でも実行できます）。"""
+    archive = backup.backup(current_app.config["DATABASE"], current_app.instance_path, output)
+    backup.record(get_db(), archive)
+    click.echo(f"バックアップしました: {archive.path}（{archive.files} ファイル、{archive.size / 2**20:.1f} MB）")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+def restore_command(archive):
+    """バックアップを空のインスタンスに復元し、整合性・検証ログ・写真のハッシュを検査します。"""
+    try:
+        names = backup.restore(archive, current_app.instance_path)
+    except backup.BackupError as error:
+        fail([str(error), "復元を中止しました。何も書き込んでいません。"])
+    db = get_db()
+    migrations.apply(db)  # an archive from an older version is brought up to date
+    problems = backup.integrity_problems(db)
+    ok, chain_message = integrity.verify_chain(db)
+    problems += [] if ok else [chain_message]
+    problems += issuance.verify_records(db, printing.photo_checker(Path(current_app.instance_path) / "photos"))
+    click.echo(f"{len(names)} ファイルを復元しました。")
+    if problems:
+        fail(problems + ["復元したデータの検査で問題が見つかりました。"])
+    click.echo(chain_message)
+    click.echo("データベースの整合性、検証ログ、確定した記録と写真のハッシュはすべて正常です。")
+
+
 @click.command("sweep")
 @with_appcontext
 def sweep_command():
@@ -272,6 +304,8 @@ COMMANDS = (
     chain_head_command,
     council_report_command,
     sweep_command,
+    backup_command,
+    restore_command,
     serve_command,
 )
 

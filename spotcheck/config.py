@@ -36,6 +36,7 @@ SETTINGS = (
             "監査の根拠 printed on every findings sheet."),
     Setting("FOLLOWUP_DAYS", {"nonconformity": 30, "major": 7}, "Days until the improvement report is due, by result."),
     Setting("PUBLIC_MIN_GROUP", 30, "公表版: sections and employment types with fewer people are shown only together."),
+    Setting("BACKUP_WARN_DAYS", 7, "The admin screens warn when the newest backup is older than this many days."),
     Setting("PDF_FONT_GOTHIC", None, "A TrueType Gothic font file to embed (default: IPAex Gothic if installed)."),
     Setting("PDF_FONT_MINCHO", None, "A TrueType Mincho font file to embed (default: IPAex Mincho if installed)."),
     Setting("HOST", "127.0.0.1", "Address `flask serve` listens on (0.0.0.0 for the office LAN)."),

@@ -464,6 +464,13 @@ def session_generation(db):
     db.execute("ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations(name="0012_backups")
+def backups(db):
+    """Each backup written, so the admin screen can warn when the newest is too old."""
+    db.execute("CREATE TABLE backups (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, file_name TEXT NOT NULL,"
+               " size INTEGER NOT NULL, files INTEGER NOT NULL)")
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

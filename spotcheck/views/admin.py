@@ -1,11 +1,13 @@
 """Admin screens: campaigns, imports with preview, and user accounts."""
 import re
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import auth, campaigns, imports, loaded_forms, roster, staging
+from .. import auth, backup, campaigns, imports, loaded_forms, roster, staging
+from ..clock import now
 from ..db import get_db
 from ..importing import ImportRejected, recent_imports
 from ..security import roles
@@ -147,7 +149,17 @@ def user_list():
 def _users_page(db, form):
     return render_template(
         "admin/users.html", users=auth.list_users(db), roles=auth.ROLES, sections=roster.list_sections(db), form=form,
+        backup=_backup_state(db),
     )
+
+
+def _backup_state(db):
+    """The newest backup's time and whether it is older than BACKUP_WARN_DAYS (None when there is none)."""
+    newest = backup.last_backup(db)
+    if newest is None:
+        return None
+    age = now() - datetime.fromisoformat(newest)
+    return {"at": newest, "days": age.days, "stale": age > timedelta(days=current_app.config["BACKUP_WARN_DAYS"])}
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
