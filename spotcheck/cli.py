@@ -85,12 +85,19 @@ def create_campaign_command(code, title, fiscal_year):
     click.echo(f"キャンペーン「{code}」を作成しました。")
 
 
-def run_import(kind, path, campaign=None):
+def run_import(kind, path, campaign=None, allow_retire=True):
     """Plan an import from a file, apply it, and say what changed; nothing is written on error."""
     db = get_db()
     data = Path(path).read_bytes()
     try:
         plan = imports.plan(db, kind, data, Path(path).name, campaign=campaign, max_rows=current_app.config["MAX_IMPORT_ROWS"])
+        retiring = plan.counts.get("retired", 0)
+        if not allow_retire and retiring > max(5, db.execute(
+                "SELECT count(*) FROM staff WHERE retired_at IS NULL").fetchone()[0] // 10):
+            # The web import shows a preview first; on the command line, a partial file (two rows)
+            # would otherwise retire everyone else without a word.
+            fail([summary(plan), f"この名簿を取り込むと {retiring} 人が退職扱いになります。全職員の名簿か確かめてください。"
+                  "意図どおりなら --allow-retire を付けて実行してください。", "取り込みを中止しました。データは変更していません。"])
         imports.apply(db, plan, None)
     except ImportRejected as error:
         fail(error.messages + ["取り込みを中止しました。データは変更していません。"])
@@ -114,9 +121,10 @@ def import_sections_command(file):
 @click.command("import-staff")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-def import_staff_command(file):
+@click.option("--allow-retire", is_flag=True, help="在職者の 1 割（5 人）を超える退職扱いを認める")
+def import_staff_command(file, allow_retire):
     """職員名簿（CSV / XLSX）を取り込みます。ファイルにない職員は退職扱いにします。"""
-    run_import("staff", file)
+    run_import("staff", file, allow_retire=allow_retire)
 
 
 @click.command("import-selfcheck")

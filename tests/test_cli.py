@@ -101,3 +101,19 @@ def test_an_import_that_waits_too_long_for_the_lock_says_so_in_japanese(runner, 
         holder.close()
     assert result.exit_code == 1 and "ほかの書き込みが終わらない" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_partial_roster_on_the_command_line_retires_no_one_without_saying_so(runner, app, db, tmp_path):
+    from tests.factories import SECTION_HEADER, SECTIONS, STAFF_HEADER, csv_bytes
+
+    (tmp_path / "sections.csv").write_bytes(csv_bytes(SECTION_HEADER, SECTIONS))
+    assert runner.invoke(args=["import-sections", str(tmp_path / "sections.csv")]).exit_code == 0
+    everyone = [[f"{n:06d}", f"職員 {n}", "ショクイン", "0101", "正規職員", "有"] for n in range(1, 31)]
+    (tmp_path / "all.csv").write_bytes(csv_bytes(STAFF_HEADER, everyone))
+    assert runner.invoke(args=["import-staff", str(tmp_path / "all.csv")]).exit_code == 0
+    (tmp_path / "two.csv").write_bytes(csv_bytes(STAFF_HEADER, everyone[:2]))
+    result = runner.invoke(args=["import-staff", str(tmp_path / "two.csv")])
+    assert result.exit_code == 1 and "28 人が退職扱い" in result.output and "--allow-retire" in result.output
+    assert db.execute("SELECT count(*) FROM staff WHERE retired_at IS NULL").fetchone()[0] == 30
+    assert runner.invoke(args=["import-staff", str(tmp_path / "two.csv"), "--allow-retire"]).exit_code == 0
+    assert db.execute("SELECT count(*) FROM staff WHERE retired_at IS NULL").fetchone()[0] == 2
