@@ -32,8 +32,8 @@ def report_data(db, campaign, *, public=False, min_group=30):
     prev_items = {} if scales_differ else {r["item"].no: r for r in prev_item_rows}
     prev_checks = {r["check"].code: r for r in aggregates.check_table(db, previous, pinned_onsite(db, previous))} \
         if previous else {}
-    sections = {row["id"]: row["name"] for row in roster.section_choices(db)}
-    codes = {row["id"]: row["code"] for row in roster.section_choices(db)}
+    choices = roster.section_choices(db)
+    sections, codes = {row["id"]: row["name"] for row in choices}, {row["id"]: row["code"] for row in choices}
     pop = aggregates.population(db, campaign["id"])  # read once for the summary and both splits
     groups = {by: aggregates.groups(db, campaign, by=by, pop=pop) for by in ("employment", "section_id")}
     summary = aggregates.summary(db, campaign, pop=pop)

@@ -149,8 +149,21 @@ class VisitRecord:
 def scope_at_start(db, campaign_id, subject: Subject) -> str:
     """The checks that apply to this person, fixed when the visit starts (JSON for visits.scope)."""
     checklist = pinned_onsite(db, get_campaign(db, campaign_id=campaign_id))
-    flags = _flags(subject)
-    return json.dumps({"checks": [c.code for c in checklist.applicable(**flags)], **flags})
+    return scope_json([c.code for c in checklist.applicable(**_flags(subject))], subject)
+
+
+def scope_json(codes, subject: Subject) -> str:
+    """visits.scope: the checks a visit covers and the circumstances that chose them."""
+    return json.dumps({"checks": list(codes), **_flags(subject)})
+
+
+def open_checks(db, visit):
+    """(pinned checklist, check codes) of an open visit (a visits row): from its scope, or the roster's
+    flags for a visit opened before scopes were kept. Cheaper than load() for the autosave path."""
+    checklist = pinned_onsite(db, get_campaign(db, campaign_id=visit["campaign_id"]))
+    scope = json.loads(visit["scope"]) if visit["scope"] else {}
+    codes = scope.get("checks") or [c.code for c in checklist.applicable(**_flags(live_subject(db, visit["staff_id"])))]
+    return checklist, codes
 
 
 def live_subject(db, staff_id) -> Subject | None:
@@ -181,7 +194,7 @@ def load(db, visit_id) -> VisitRecord | None:
     else:
         subject = live_subject(db, visit["staff_id"])
         scope = json.loads(visit["scope"]) if visit["scope"] else _flags(subject)
-        codes = scope.get("checks") or [c.code for c in checklist.applicable(**_flags(subject))]
+        codes = open_checks(db, visit)[1]
         reports = _live_reports(db, visit, sheet, {k: scope.get(k, v) for k, v in _flags(subject).items()}, codes,
                                 checklist)
         auditors = team(db, visit_id)

@@ -36,9 +36,8 @@ class VisitNotMember(VisitError):
 def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None, reason=""):
     """Open a visit of one staff member, chosen by a draw or by hand with a reason; returns its id."""
     reason = (reason or "").strip()
-    subject = record.live_subject(db, staff_id)
-    retired = db.execute("SELECT retired_at FROM staff WHERE id = ?", [staff_id]).fetchone()
-    if subject is None or retired[0] is not None:
+    person = db.execute("SELECT section_id, retired_at FROM staff WHERE id = ?", [staff_id]).fetchone()
+    if person is None or person[1] is not None:
         raise VisitError("この職員は在職者の名簿にいません。")
     if get_campaign(db, campaign_id=campaign_id) is None:
         raise VisitError("キャンペーンがありません。")
@@ -50,9 +49,9 @@ def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None, reason="
         if draw_id is not None:
             _check_draw(db, draw_id, campaign_id, staff_id)
         visit_id = db["visits"].insert(
-            {"campaign_id": campaign_id, "section_id": section_of(db, staff_id), "staff_id": staff_id,
+            {"campaign_id": campaign_id, "section_id": person[0], "staff_id": staff_id,
              "draw_id": draw_id, "selection_reason": "" if draw_id else reason, "auditor_id": auditor_id,
-             "status": "open", "started_at": now_iso(), "scope": record.scope_at_start(db, campaign_id, subject)}
+             "status": "open", "started_at": now_iso(), "scope": record.scope_at_start(db, campaign_id, record.live_subject(db, staff_id))}
         ).last_pk
         _add_auditor(db, visit_id, auditor_id, "lead", auditor_id)
         audit.record(db, user_id=auditor_id, action="start", entity="visit", entity_id=visit_id,
@@ -67,11 +66,6 @@ def _check_draw(db, draw_id, campaign_id, staff_id):
         raise VisitError("抽選記録がこの職員の抽選ではありません。")
     if db.execute("SELECT 1 FROM visits WHERE draw_id = ? AND supersedes_id IS NULL", [draw_id]).fetchone():
         raise VisitError("この抽選記録では既に実地監査が始まっています。")
-
-
-def section_of(db, staff_id):
-    """The section a person belongs to now."""
-    return db.execute("SELECT section_id FROM staff WHERE id = ?", [staff_id]).fetchone()[0]
 
 
 def _add_auditor(db, visit_id, user_id, role, added_by):
@@ -208,11 +202,11 @@ def trusted_time(changed_at):
 
 
 def _save_result_field(db, visit, user_id, check_code, field, value, changed_at):
-    current = record.load(db, visit["id"])
-    if check_code not in {step.check.code for step in current.steps}:
+    checklist, codes = record.open_checks(db, visit)
+    if check_code not in codes:
         raise VisitError("この訪問に含まれない確認項目です。")
     value = (value or "").strip() if field == "remark" else (value or "")
-    if field == "result" and value and value not in {r.code for r in current.checklist.results}:
+    if field == "result" and value and value not in {r.code for r in checklist.results}:
         raise VisitError("結果の選択肢にない値です。")
     if field == "remark" and (problem := texts.problem(value, label="所見", limit=MAX_REMARK, multiline=True)):
         raise VisitError(problem)
@@ -279,8 +273,8 @@ def client_now():
 def add_photo(db, visit_id, user_id, check_code, stored):
     """Attach a processed photo (see photos.process) to a check of an open visit; returns its id."""
     with immediate(db):
-        open_visit(db, visit_id, user_id)
-        check = next((s.check for s in record.load(db, visit_id).steps if s.check.code == check_code), None)
+        checklist, codes = record.open_checks(db, open_visit(db, visit_id, user_id))
+        check = checklist.check(check_code) if check_code in codes else None
         if check is None:
             raise VisitError("この訪問に含まれない確認項目です。")
         if check.photo != "allowed":
@@ -332,14 +326,13 @@ def amend(db, visit_id, user_id, reason):
             raise VisitConflict("この記録は既に訂正されています。最新の版を訂正してください。")
         signed = record.load(db, visit_id)
         # The correction covers the same checks as the signed version, whatever the roster says now.
-        scope = {"checks": [step.check.code for step in signed.steps], "uses_pc": signed.subject.uses_pc,
-                 "my_number": signed.subject.my_number, "outsourced": signed.subject.outsourced}
+        scope = record.scope_json([step.check.code for step in signed.steps], signed.subject)
         new_id = db["visits"].insert({
             "campaign_id": visit["campaign_id"], "section_id": visit["section_id"], "staff_id": visit["staff_id"],
             "draw_id": visit["draw_id"], "selection_reason": visit["selection_reason"], "auditor_id": user_id,
             "status": "open", "overall_comment": visit["overall_comment"], "started_at": visit["started_at"],
             "version": visit["version"] + 1, "supersedes_id": visit_id, "amendment_reason": reason,
-            "scope": json.dumps(scope),
+            "scope": scope,
         }).last_pk
         _add_auditor(db, new_id, user_id, "lead", user_id)
         db.execute(
