@@ -10,12 +10,9 @@ ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で�
            "withdraw": "訂正により取り下げ"}
 SEVERITY = {"nonconformity": "不適合", "major": "重大"}
 MAX_TEXT = 2000
-# A follow-up names the person and section as the signed record froze them.
-SIGNED_NAMES = ("coalesce(json_extract(r.body, '$.subject.name'), s.name) AS person_name,"
-                " coalesce(json_extract(r.body, '$.subject.staff_no'), s.staff_no) AS staff_no,"
-                " coalesce(json_extract(r.body, '$.subject.section_name'), sec.name) AS section_name")
-SIGNED_JOINS = ("JOIN staff s ON s.id = f.staff_id JOIN sections sec ON sec.id = f.section_id"
-                " LEFT JOIN visit_records r ON r.visit_id = f.visit_id")
+# A follow-up names the person and section as the signed record froze them (the visit_people view).
+SIGNED_NAMES = "p.person_name, p.staff_no, p.section_name"
+SIGNED_JOINS = "JOIN visit_people p ON p.visit_id = f.visit_id"
 
 
 class FollowupError(ValueError):
@@ -55,9 +52,7 @@ def open_for_visit(db, signed, due_days):
 def get(db, followup_id):
     """One follow-up with its section, person and visit, or None."""
     rows = list(db.query(
-        f"SELECT f.*, {SIGNED_NAMES}, sec.code AS section_code,"
-        " coalesce(json_extract(r.body, '$.subject.employment'), s.employment) AS employment"
-        f" FROM followups f {SIGNED_JOINS} WHERE f.id = ?",
+        f"SELECT f.*, {SIGNED_NAMES}, p.section_code FROM followups f {SIGNED_JOINS} WHERE f.id = ?",
         [followup_id]))
     return rows[0] if rows else None
 

@@ -471,6 +471,25 @@ def backups(db):
                " size INTEGER NOT NULL, files INTEGER NOT NULL)")
 
 
+@migrations(name="0013_visit_people")
+def visit_people(db):
+    """Who and where a visit was about, in one place: as its frozen record states, else the roster."""
+    fields = {"staff_no": "s.staff_no", "person_name": "s.name", "kana": "s.kana", "employment": "s.employment",
+              "section_code": "sec.code", "section_name": "sec.name"}
+    frozen = {"staff_no": "staff_no", "person_name": "name", "kana": "kana", "employment": "employment",
+              "section_code": "section_code", "section_name": "section_name"}
+    # json_valid: a record edited into something that is not JSON reads as the roster, not as an error.
+    columns = ",\n".join(
+        f"coalesce(CASE WHEN json_valid(r.body) THEN json_extract(r.body, '$.subject.{frozen[name]}') END, {live})"
+        f" AS {name}" for name, live in fields.items())
+    db.execute(f"""
+        CREATE VIEW visit_people AS
+        SELECT v.id AS visit_id, {columns}
+        FROM visits v JOIN staff s ON s.id = v.staff_id JOIN sections sec ON sec.id = v.section_id
+        LEFT JOIN visit_records r ON r.visit_id = v.id
+    """)
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

@@ -107,29 +107,17 @@ def get_visit(db, visit_id):
     rows = list(db.query(
         """
         SELECT v.*, c.code AS campaign_code, c.title AS campaign_title, c.fiscal_year,
-               sec.code AS section_code, sec.name AS section_name, sec.my_number, sec.outsourced,
-               s.staff_no, s.name AS person_name, s.kana, s.employment, s.uses_pc,
-               u.display_name AS auditor_name, r.body AS frozen,
+               p.section_code, p.section_name, sec.my_number, sec.outsourced,
+               p.staff_no, p.person_name, p.kana, p.employment, s.uses_pc,
+               u.display_name AS auditor_name,
                (SELECT n.id FROM visits n WHERE n.supersedes_id = v.id) AS superseded_by
         FROM visits v JOIN campaigns c ON c.id = v.campaign_id JOIN sections sec ON sec.id = v.section_id
         JOIN staff s ON s.id = v.staff_id JOIN users u ON u.id = v.auditor_id
-        LEFT JOIN visit_records r ON r.visit_id = v.id WHERE v.id = ?
+        JOIN visit_people p ON p.visit_id = v.id WHERE v.id = ?
         """,
         [visit_id],
     ))
-    if not rows:
-        return None
-    visit = rows[0]
-    frozen = visit.pop("frozen")
-    try:  # what was signed, not what the roster says today
-        subject = json.loads(frozen)["subject"] if frozen else None
-        if subject:
-            visit.update(staff_no=subject["staff_no"], person_name=subject["name"], kana=subject["kana"],
-                         employment=subject["employment"], section_code=subject["section_code"],
-                         section_name=subject["section_name"])
-    except (KeyError, TypeError, ValueError):
-        pass  # a frozen record edited in the database file: verify-chain names it; pages still open
-    return visit
+    return rows[0] if rows else None
 
 
 def list_visits(db, *, campaign_id=None, staff_id=None, limit=100):
@@ -140,14 +128,10 @@ def list_visits(db, *, campaign_id=None, staff_id=None, limit=100):
     return list(db.query(
         f"""
         SELECT v.id, v.status, v.started_at, v.locked_at, v.version, v.draw_id, v.selection_reason,
-               coalesce(json_extract(r.body, '$.subject.name'), s.name) AS person_name,
-               coalesce(json_extract(r.body, '$.subject.staff_no'), s.staff_no) AS staff_no,
-               coalesce(json_extract(r.body, '$.subject.section_name'), sec.name) AS section_name,
-               c.code AS campaign_code, u.display_name AS auditor_name,
+               p.person_name, p.staff_no, p.section_name, c.code AS campaign_code, u.display_name AS auditor_name,
                (SELECT count(*) FROM visit_results x WHERE x.visit_id = v.id AND x.result <> '') AS done
-        FROM visits v JOIN staff s ON s.id = v.staff_id JOIN sections sec ON sec.id = v.section_id
+        FROM visits v JOIN visit_people p ON p.visit_id = v.id
         JOIN campaigns c ON c.id = v.campaign_id JOIN users u ON u.id = v.auditor_id
-        LEFT JOIN visit_records r ON r.visit_id = v.id
         {where} ORDER BY v.id DESC LIMIT ?
         """,
         params + [limit],
