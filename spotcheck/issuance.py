@@ -52,7 +52,8 @@ def issue(db, signed):
     return serial
 
 
-def _serial_of(db, visit_id):
+def serial_of(db, visit_id):
+    """The serial a visit's sheet was issued under, or None (also for no visit)."""
     if visit_id is None:
         return None
     row = db.execute("SELECT serial FROM sheets WHERE visit_id = ?", [visit_id]).fetchone()
@@ -64,7 +65,7 @@ def _root_serial(db, visit_id):
     while True:
         row = db.execute("SELECT supersedes_id FROM visits WHERE id = ?", [visit_id]).fetchone()
         if row[0] is None:
-            return _serial_of(db, visit_id)
+            return serial_of(db, visit_id)
         visit_id = row[0]
 
 

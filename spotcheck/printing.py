@@ -50,7 +50,7 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
     subject = signed.subject
     return sheets.SheetData(
         serial=serial, version=signed.version, amended=signed.version > 1,
-        supersedes=record.content(db, signed)["supersedes"], title=sheets.SHEET_TITLE, issued_on=locked_at.date(),
+        supersedes=issuance.serial_of(db, signed.supersedes_id), title=sheets.SHEET_TITLE, issued_on=locked_at.date(),
         campaign_title=campaign["title"], fiscal_year=campaign["fiscal_year"] or locked_at.year,
         checklist_version=signed.checklist.version, basis=basis,
         section=f"{subject.section_code} {subject.section_name}", person_name=subject.name,
