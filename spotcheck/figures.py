@@ -251,7 +251,8 @@ def _gap(checks, results):
     for r, (check, texts) in enumerate(zip(checks, results.texts)):
         hidden = [texts[i] for i in failed if is_hidden(texts[i])]
         shown = sum(check.counts.get(results.labels[i], 0) for i in failed if not is_hidden(texts[i]))
-        if hidden and all(t == disclosure.SMALL for t in hidden) and check.over_reported >= shown + 4 * len(hidden):
+        largest = shown + (disclosure.MIN_CELL - 1) * len(hidden)  # every hidden "<5" at its most
+        if hidden and all(t == disclosure.SMALL for t in hidden) and check.over_reported >= largest:
             force.append((r, 1))
     texts = protect_table([[c.claims_done, c.over_reported] for c in checks], rows=False, columns=True, force=force)
     rates = tuple(rate(c.over_reported, over, c.claims_done, claims) for c, (claims, over) in zip(checks, texts))
