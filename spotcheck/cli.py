@@ -286,7 +286,7 @@ def serve_command(host, port):
 
     host = host or current_app.config["HOST"]
     port = port or current_app.config["PORT"]
-    for line in sweep.sweep(get_db(), current_app.instance_path).lines():  # leftovers of a crash, if any
+    for line in sweep.sweep(get_db(), current_app.instance_path, hash_sheets=False).lines():  # a crash's leftovers
         click.echo(line)
     click.echo(f"http://{host}:{port}/ で公開しています。終了は Ctrl+C です。")
     # Everything loaded at start-up lives as long as the server: taken out of the garbage collector's

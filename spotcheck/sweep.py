@@ -29,8 +29,12 @@ class SweepReport:
                 + [f"記録と合わないファイルを quarantine/ に移しました: {name}" for name in self.quarantined])
 
 
-def sweep(db, instance, *, now=None):
-    """Clean up after a crash in `instance` (photos/, sheets/); returns what was done."""
+def sweep(db, instance, *, now=None, hash_sheets=True):
+    """Clean up after a crash in `instance` (photos/, sheets/); returns what was done.
+
+    hash_sheets=False (at every server start) skips re-hashing every issued PDF, which grows with the
+    years; a sheet whose hash was never recorded is still put aside.
+    """
     instance, now = Path(instance), now or time.time()
     removed, quarantined = [], []
     for folder in (instance / "photos", instance / "sheets"):
@@ -48,7 +52,7 @@ def sweep(db, instance, *, now=None):
     recorded = dict(db.execute("SELECT serial || '.pdf', pdf_sha256 FROM sheets"))
     for path in (p for p in settled if p.parent.name == "sheets"):
         digest = recorded.get(path.name)
-        if digest is None or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        if digest is None or (hash_sheets and hashlib.sha256(path.read_bytes()).hexdigest() != digest):
             quarantined.append(_quarantine(instance, path))
     return SweepReport(tuple(removed), tuple(quarantined))
 
