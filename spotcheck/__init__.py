@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import auth, cli, config, db, i18n, loaded_forms, security
+from . import auth, cli, config, db, deployment, i18n, loaded_forms, security
 from .fonts import register_fonts
 from .views import register_blueprints
 
@@ -16,7 +16,7 @@ def create_app(test_config=None):
     """Build the app around an instance folder (env SPOTCHECK_INSTANCE, default ./instance)."""
     instance_path = os.path.abspath(os.environ.get("SPOTCHECK_INSTANCE", "instance"))
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # personal data: the app's account only
     app.config.from_mapping(config.defaults())
     app.config["DATABASE"] = os.path.join(app.instance_path, "spotcheck.sqlite")
     if test_config is None:
@@ -27,6 +27,7 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = config.instance_secret(Path(app.instance_path))
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"])
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(0)
+    deployment.init_app(app)
 
     app.config["FORMS_DIR"] = app.config["FORMS_DIR"] or str(FORMS_DIR)
     loaded_forms.init_app(app)

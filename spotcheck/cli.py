@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import (auth, backup, campaigns, checklists, council, draw, imports, integrity, issuance, loaded_forms, migrations,
-               printing, report, sweep)
+from . import (auth, backup, campaigns, checklists, council, deployment, doctor, draw, imports, integrity, issuance,
+               loaded_forms, migrations, printing, report, sweep)
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
 from .wareki import format_datetime
@@ -276,6 +276,21 @@ def chain_head_command():
     click.echo(f"控えた値で確かめるには: flask --app app verify-chain --head {link.short}")
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor_command():
+    """設置の状態（フォント・公開アドレス・秘密鍵・権限・ディスク・バックアップなど）を点検し、直し方を示します。"""
+    findings = doctor.examine(current_app, get_db())
+    for finding in findings:
+        for line in finding.lines():
+            click.echo(line)
+    failed = sum(f.level == doctor.FAIL for f in findings)
+    warned = sum(f.level == doctor.WARN for f in findings)
+    if failed:
+        fail([f"要対応 {failed} 件・注意 {warned} 件があります。"])
+    click.echo(f"要対応はありません（注意 {warned} 件）。" if warned else "すべて問題ありません。")
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", help="待ち受けるアドレス（既定: 設定の HOST）")
@@ -288,6 +303,9 @@ def serve_command(host, port):
     port = port or current_app.config["PORT"]
     for line in sweep.sweep(get_db(), current_app.instance_path, hash_sheets=False).lines():  # a crash's leftovers
         click.echo(line)
+    current_app.extensions["serve_host"] = host
+    if problem := deployment.print_problem(current_app.config["BASE_URL"], bound_host=host):
+        click.secho(problem, fg="red", err=True)
     click.echo(f"http://{host}:{port}/ で公開しています。終了は Ctrl+C です。")
     # Everything loaded at start-up lives as long as the server: taken out of the garbage collector's
     # sight, a collection no longer walks it in the middle of a request (p95 of the dashboard 72 → 42 ms).
@@ -314,6 +332,7 @@ COMMANDS = (
     sweep_command,
     backup_command,
     restore_command,
+    doctor_command,
     serve_command,
 )
 

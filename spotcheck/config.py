@@ -23,7 +23,8 @@ SETTINGS = (
     Setting("IDLE_TIMEOUT_MINUTES", 30, "Log a user out after this many minutes without a request."),
     Setting("LOGIN_MAX_FAILURES", 5, "Failed logins (per user name and per IP) before the lock."),
     Setting("LOGIN_LOCK_MINUTES", 15, "How long a login stays locked after too many failures."),
-    Setting("SESSION_COOKIE_SECURE", False, "Send the session cookie over HTTPS only (set True behind TLS)."),
+    Setting("SESSION_COOKIE_SECURE", None,
+            "Send the session cookie over HTTPS only (default: True exactly when BASE_URL starts with https://)."),
     Setting("SESSION_COOKIE_HTTPONLY", True, "Keep the session cookie away from scripts."),
     Setting("SESSION_COOKIE_SAMESITE", "Lax", "Do not send the session cookie on cross-site posts."),
     Setting("BABEL_DEFAULT_LOCALE", "ja", "Language of the user interface unless a user picks another."),
@@ -41,6 +42,9 @@ SETTINGS = (
     Setting("PDF_FONT_MINCHO", None, "A TrueType Mincho font file to embed (default: IPAex Mincho if installed)."),
     Setting("HOST", "127.0.0.1", "Address `flask serve` listens on (0.0.0.0 for the office LAN)."),
     Setting("PORT", 5000, "Port `flask serve` listens on."),
+    Setting("TRUSTED_PROXIES", 0,
+            "Reverse proxies (IIS, nginx) in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none)."),
+    Setting("DOCTOR_MIN_FREE_MB", 2048, "`flask doctor` warns when the instance folder's disk has less free space (MB)."),
 )
 
 

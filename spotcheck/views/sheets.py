@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import issuance, printing, roster
+from .. import deployment, issuance, printing, roster
 from ..db import get_db
 from ..security import roles
 
@@ -25,6 +25,13 @@ def _pdf(serial):
     )
 
 
+def _refusal():
+    """The Japanese page refusing to print while the QR address would point at the reader's own device."""
+    problem = deployment.print_problem(current_app.config["BASE_URL"], request_host=request.host,
+                                       bound_host=current_app.extensions.get("serve_host"))
+    return None if problem is None else (render_template("error.html", code=503, message=problem), 503)
+
+
 def _send(data, filename):
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
@@ -39,6 +46,8 @@ def visit_sheet(visit_id):
     sheet = issuance.get_sheet(get_db(), visit_id=visit_id)
     if sheet is None:
         abort(404)
+    if refused := _refusal():
+        return refused
     return _send(_pdf(sheet["serial"]), f"{sheet['serial']}.pdf")
 
 
@@ -49,6 +58,8 @@ def batch():
     day, section = request.args.get("day", ""), request.args.get("section", type=int)
     if not day and not section:
         return render_template("sheets/batch.html", sections=roster.section_choices(get_db()))
+    if refused := _refusal():
+        return refused
     serials = printing.serials_for(get_db(), day=day or None, section_id=section)
     if not serials:
         flash(_("条件に合う結果票はありません。"), "info")
