@@ -26,3 +26,30 @@ def test_xlsx_stores_formula_like_text_as_text(value):
     cell = book.active["A2"]
     assert cell.data_type == "s" and cell.value == value
     book.close()
+
+
+def test_dates_get_a_japanese_era_column_beside_the_iso_one():
+    header, rows = exports.with_era_columns(
+        ["氏名", "回答期限", "報告日時"],
+        [["甲", exports.Moment("2026-12-01"), exports.Moment("2026-12-01T10:19:48+09:00")],
+         ["乙", exports.Moment("2019-04-30"), exports.Moment(None)]])
+    assert header == ["氏名", "回答期限", "回答期限（和暦）", "報告日時", "報告日時（和暦）"]
+    assert rows[0] == ["甲", "2026-12-01", "令和8年12月1日", "2026-12-01T10:19:48+09:00", "令和8年12月1日 10時19分"]
+    assert rows[1] == ["乙", "2019-04-30", "平成31年4月30日", "", ""]
+
+
+def test_both_file_kinds_carry_the_era_columns():
+    header, rows = ["期限"], [[exports.Moment("2026-12-01")]]
+    text = exports.csv_bytes(header, rows).decode("utf-8-sig")
+    assert text.splitlines() == ["期限,期限（和暦）", "2026-12-01,令和8年12月1日"]
+    book = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(header, rows, "表")))
+    assert [list(r) for r in book.active.iter_rows(values_only=True)] == [["期限", "期限（和暦）"],
+                                                                        ["2026-12-01", "令和8年12月1日"]]
+
+
+def test_the_followup_export_writes_era_dates(client, login, issued):
+    login("admin")
+    text = client.get("/exports/followups.csv?campaign=R6").get_data().decode("utf-8-sig")
+    header, first = text.splitlines()[:2]
+    assert "回答期限,回答期限（和暦）" in header and "報告日時,報告日時（和暦）" in header
+    assert "令和" in first

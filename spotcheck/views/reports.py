@@ -199,7 +199,7 @@ def _figures(db, campaign):
 def _findings_table(db, campaign, public):
     header = ["所属", "職員番号", "氏名", "確認項目", "区分", "指摘事項", "状態", "回答期限", "改善報告"]
     rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], followups.SEVERITY[f["severity"]],
-             f["finding"], followups.STATES[f["state"]], f["due_on"], f["report"]]
+             f["finding"], followups.STATES[f["state"]], exports.Moment(f["due_on"]), f["report"]]
             for f in followups.listing(db, campaign_id=campaign["id"])]
     return "指摘事項", header, rows
 
@@ -208,8 +208,8 @@ def _followups_table(db, campaign, public):
     header = ["所属", "職員番号", "氏名", "確認項目", "区分", "状態", "回答期限", "期限超過", "改善報告", "報告日時",
               "再確認の記録", "再確認日時"]
     rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], followups.SEVERITY[f["severity"]],
-             followups.STATES[f["state"]], f["due_on"], "超過" if f["overdue"] else "", f["report"],
-             f["reported_at"] or "", f["confirmation"], f["confirmed_at"] or ""]
+             followups.STATES[f["state"]], exports.Moment(f["due_on"]), "超過" if f["overdue"] else "", f["report"],
+             exports.Moment(f["reported_at"]), f["confirmation"], exports.Moment(f["confirmed_at"])]
             for f in followups.listing(db, campaign_id=campaign["id"])]
     return "フォローアップ", header, rows
 
