@@ -201,7 +201,7 @@ def _load(text):
 
 def _text(key, value, checklist):
     """One value in words: codes as their labels, hashes and long texts shortened."""
-    if value is None or value == "":
+    if value is None or (isinstance(value, (str, list, dict)) and not value):
         return NONE
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
