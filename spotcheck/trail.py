@@ -205,9 +205,14 @@ def _text(key, value, checklist):
         return NONE
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
+    if key == "counts" and isinstance(value, dict):
+        # An import's counts in the preview's order, the zeros left out: 「新規 4、変更 1」.
+        order = {code: n for n, code in enumerate(COUNT_LABELS)}
+        shown = [f"{COUNT_LABELS.get(k, k)} {v}" for k, v in sorted(value.items(), key=lambda kv: order.get(kv[0], 99))
+                 if v != 0]
+        return _short("、".join(shown) or "0")
     if isinstance(value, dict):
-        labels = COUNT_LABELS if key == "counts" else FIELDS
-        return _short("、".join(f"{labels.get(str(k), k)} {_text(k, v, checklist)}" for k, v in value.items()))
+        return _short("、".join(f"{FIELDS.get(str(k), k)} {_text(k, v, checklist)}" for k, v in value.items()))
     if isinstance(value, list):
         shown = "、".join(_text(key, v, checklist) for v in value[:MAX_ITEMS])
         return _short(shown + (f" ほか（全 {len(value)} 件）" if len(value) > MAX_ITEMS else ""))

@@ -116,7 +116,7 @@ def test_codes_no_longer_in_the_form_still_read_as_their_codes(forms):
 
 
 @pytest.mark.parametrize("stored, shown", [
-    ({"counts": {"new": 3, "retired": 1}, "notices": []}, "件数: 新規 3、退職扱い 1、お知らせ: （なし）"),
+    ({"counts": {"unchanged": 0, "retired": 1, "new": 3}, "notices": []}, "件数: 新規 3、退職扱い 1、お知らせ: （なし）"),
     ({"table": "findings", "format": "csv", "campaign": "R6"}, "帳票: 指摘事項、形式: CSV、キャンペーン: R6"),
     ({"state": "reported", "reported_at": "2024-06-03T10:00:00+09:00"}, "状態: 改善報告済み（再確認待ち）、報告日時: 令和6年6月3日 10時0分"),
     ({"client_time": "2024-06-03T01:00:00.000Z"}, "端末の時刻: 令和6年6月3日 10時0分"),  # UTC from a tablet, read in Japan
