@@ -129,10 +129,12 @@ class Entry:
 
     @property
     def before_text(self):
+        """変更前 as one line (with what both sides share), or "" when nothing came before."""
         return joined(self.context + self.before) if self.before else ""
 
     @property
     def after_text(self):
+        """変更後 as one line (with what both sides share), or "" when the entry only took something away."""
         return joined(self.context + self.after) if self.after or not self.before else ""
 
 
