@@ -154,6 +154,7 @@ def authenticate(db, username, password, ip, *, max_failures, lock_minutes):
     """Return the user for a correct login, or raise AccountError (also when locked)."""
     keys = (f"user:{username.strip().lower()}", f"ip:{ip}")
     if any(_locked(db, key) for key in keys):
+        # Not logged: nothing was tried, and every refused request would otherwise grow the append-only log.
         raise AccountError(
             f"ログインに続けて失敗したため、{lock_minutes} 分間ログインできません。時間をおいて再度お試しください。"
         )
@@ -163,11 +164,29 @@ def authenticate(db, username, password, ip, *, max_failures, lock_minutes):
     # Hash even for unknown users so response time does not reveal which names exist.
     stored = row[1] if row else _DUMMY_HASH
     if not check_password_hash(stored, password) or row is None or not row[2]:
-        for key in keys:
-            _count_failure(db, key, max_failures, lock_minutes)
+        with immediate(db):
+            locked = [_count_failure(db, key, max_failures, lock_minutes) for key in keys]
+            _log_failure(db, row[0] if row else None, username.strip(), any(locked))
         raise AccountError("ユーザー名またはパスワードが違います。")
-    db.execute("DELETE FROM login_failures WHERE key = ?", [keys[0]])
+    with immediate(db):
+        db.execute("DELETE FROM login_failures WHERE key = ?", [keys[0]])
+        audit.record(db, user_id=row[0], action="login", entity="user", entity_id=row[0])
     return get_user(db, row[0])
+
+
+def _log_failure(db, user_id, username, locked):
+    """A failed login: the account's name only when it exists (a typed password never lands in the log)."""
+    after = {"reason": "rejected", "lock": True} if locked else {"reason": "rejected"}
+    if user_id is not None:
+        after["username"] = username
+    audit.record(db, user_id=None, action="login_failed", entity="user", entity_id=user_id, after=after)
+
+
+def log_out(db, user_id):
+    """End every session of this user, on every device, and log it."""
+    with immediate(db):
+        end_sessions(db, user_id)
+        audit.record(db, user_id=user_id, action="logout", entity="user", entity_id=user_id)
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -191,6 +210,7 @@ def _count_failure(db, key, max_failures, lock_minutes):
             " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
             [key, failures, locked_until],
         )
+    return locked_until is not None
 
 
 MAX_DISPLAY_NAME = 60

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import audit
 from .clock import now_iso
 
 APP = "spotcheck"
@@ -108,10 +109,19 @@ def integrity_problems(db):
     return [] if answer == ["ok"] else [f"データベースの整合性検査で問題が見つかりました: {line}" for line in answer]
 
 
-def record(db, archive):
-    """Remember a backup, so the admin screen can say how old the newest one is."""
-    db["backups"].insert({"created_at": archive.created_at, "file_name": archive.path.name, "size": archive.size,
-                          "files": archive.files})
+def record(db, archive, user_id=None):
+    """Remember a backup, so the admin screen can say how old the newest one is (the command has no user)."""
+    with db.conn:
+        backup_id = db["backups"].insert({"created_at": archive.created_at, "file_name": archive.path.name,
+                                          "size": archive.size, "files": archive.files}).last_pk
+        audit.record(db, user_id=user_id, action="backup", entity="backup", entity_id=backup_id,
+                     after={"file": archive.path.name, "files": archive.files, "size": archive.size})
+
+
+def record_restore(db, archive_path, files, problems, user_id=None):
+    """Log a restore into the restored database, with whether its checks passed."""
+    audit.record(db, user_id=user_id, action="restore", entity="backup",
+                 after={"file": Path(archive_path).name, "files": files, "ok": not problems})
 
 
 def last_backup(db):

@@ -122,4 +122,7 @@ def save_report_texts(db, campaign_id, user_id, written):
         for kind in changed:
             db["report_texts"].insert({"campaign_id": campaign_id, "kind": kind, "body": written[kind],
                                        "created_at": now_iso(), "created_by": user_id})
+        if changed:
+            audit.record(db, user_id=user_id, action="save_report_texts", entity="campaign", entity_id=campaign_id,
+                         before={kind: current[kind] for kind in changed}, after={kind: written[kind] for kind in changed})
     return changed

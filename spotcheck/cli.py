@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import (auth, backup, campaigns, checklists, council, deployment, doctor, draw, imports, integrity, issuance,
-               loaded_forms, migrations, printing, report, sweep)
+from . import (audit, auth, backup, campaigns, checklists, council, deployment, doctor, draw, imports, integrity,
+               issuance, loaded_forms, migrations, printing, report, sweep)
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
 from .wareki import format_datetime
@@ -221,6 +221,8 @@ def council_report_command(campaign_code, public, output):
         fail(f"キャンペーン「{campaign_code}」はありません。")
     data = council.report_data(db, campaign, public=public, min_group=current_app.config["PUBLIC_MIN_GROUP"])
     Path(output).write_bytes(report.build_report(data, current_app.extensions["fonts"]))
+    audit.record(db, user_id=None, action="export", entity="report", entity_id=campaign["id"],
+                 after={"table": "public" if public else "council", "format": "pdf", "campaign": campaign["code"]})
     click.echo(f"{'公表版' if public else '審議会への報告'}を {output} に書き出しました。")
 
 
@@ -249,6 +251,10 @@ def restore_command(archive):
     ok, chain_message = integrity.verify_chain(db)
     problems += [] if ok else [chain_message]
     problems += issuance.verify_records(db, printing.photo_checker(Path(current_app.instance_path) / "photos"))
+    try:
+        backup.record_restore(db, archive, len(names), problems)
+    except sqlite3.DatabaseError:  # a restored database too damaged to write to: the checks below say why
+        click.echo("復元を操作履歴に記録できませんでした。", err=True)
     click.echo(f"{len(names)} ファイルを復元しました。")
     if problems:
         fail(problems + ["復元したデータの検査で問題が見つかりました。"])

@@ -1,6 +1,7 @@
 """Tables as files Excel opens safely: CSV (UTF-8 with BOM) and XLSX, with formulas neutralised."""
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -87,3 +88,17 @@ def _cell(sheet, value):
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would otherwise store a leading "=" as a formula
     return cell
+
+
+def csv_stream(header, rows, chunk=64 * 1024):
+    """The same CSV as csv_bytes, yielded in chunks so a long table is never held in memory at once."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    out.write("\ufeff")
+    for row in itertools.chain([header], rows):
+        writer.writerow([neutralize(v) for v in row])
+        if out.tell() >= chunk:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")

@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from . import aggregates, followups, integrity, record, signatures, visits
+from . import aggregates, audit, followups, integrity, record, signatures, visits
 from .clock import now_iso
 from .sqlite import immediate
 
@@ -14,14 +14,14 @@ def sign(db, visit_id, user_id, *, due_days, **signature):
     with immediate(db):
         locked = signatures.sign(db, visit_id, user_id, **signature)
         if locked:
-            close(db, visit_id, due_days)
+            close(db, visit_id, due_days, user_id)
     return locked
 
 
-def close(db, visit_id, due_days):
+def close(db, visit_id, due_days, user_id=None):
     """A visit just locked: issue its sheet, count its observations, open its follow-ups."""
     signed = record.load(db, visit_id)
-    issue(db, signed)
+    issue(db, signed, user_id)
     aggregates.record_visit(db, signed)
     if signed.supersedes_id:
         aggregates.record_visit(db, record.load(db, signed.supersedes_id), sign=-1)
@@ -33,8 +33,12 @@ def content(db, visit_id):
     return record.content(db, record.load(db, visit_id))
 
 
-def issue(db, signed):
-    """Give a locked visit its serial, record its digest and chain it; returns the serial."""
+def issue(db, signed, user_id=None):
+    """Give a locked visit its serial, record its digest and chain it; returns the serial.
+
+    The audit entry is about the sheet, keyed by its visit's id (one sheet per visit), so a visit's
+    変更履歴 shows its issue and prints beside its changes.
+    """
     data = record.content(db, signed)
     if signed.supersedes_id:
         serial = f"{_root_serial(db, signed.supersedes_id)}-v{signed.version}"
@@ -49,6 +53,8 @@ def issue(db, signed):
     integrity.append(db, serial, "issue", content_digest)
     if data["supersedes"]:
         integrity.append(db, data["supersedes"], "supersede", content_digest)
+    audit.record(db, user_id=user_id, action="issue", entity="sheet", entity_id=signed.id,
+                 after={"serial": serial, "digest": content_digest, "supersedes": data["supersedes"]})
     return serial
 
 

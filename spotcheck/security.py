@@ -14,7 +14,9 @@ from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
+from . import audit
 from .clock import now
+from .db import get_db
 
 csrf = CSRFProtect()
 
@@ -78,6 +80,8 @@ def gate():
             return redirect(url_for("auth.login", next=request.full_path))
         abort(401)
     if _idle_too_long():
+        audit.record(get_db(), user_id=current_user.id, action="session_expired", entity="user",
+                     entity_id=current_user.id)
         logout_user()
         session.clear()
         return redirect(url_for("auth.login", expired=1, next=request.full_path))

@@ -4,7 +4,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from spotcheck import auth, crosscheck, draw, followups, imports, roster, signatures
+from spotcheck import auth, crosscheck, draw, followups, imports, roster, signatures, trail
 from spotcheck.views.reports import EXPORT_LABELS
 from spotcheck.importing import COUNT_LABELS
 from spotcheck.views import ERROR_MESSAGES
@@ -21,7 +21,8 @@ def ui_strings():
               *(kind.label for kind in imports.KINDS.values()), *ERROR_MESSAGES.values(),
               *signatures.ROLES.values(), *draw.WEIGHT_LABELS.values(), *followups.STATES.values(),
               *followups.SEVERITY.values(), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
-              *EXPORT_LABELS.values()]
+              *EXPORT_LABELS.values(), *trail.ENTITIES.values(), *trail.ACTIONS.values(),
+              *trail.FIELDS.values(), "値"]
     return marked | set(labels)
 
 

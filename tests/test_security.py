@@ -57,6 +57,9 @@ AUDIENCE = {
     "reports.dashboard": {"admin", "auditor", "viewer"},
     "reports.council_report": {"admin", "auditor", "viewer"},
     "reports.export": {"admin", "auditor", "viewer"},
+    # Who did what is for the audit lead only: the log names people and what they looked at.
+    "trail.audit_trail": {"admin"},
+    "trail.audit_csv": {"admin"},
 }
 
 

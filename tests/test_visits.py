@@ -177,7 +177,7 @@ def test_walk_page_renders_self_reports_and_locked_page_is_read_only(client, log
     page = client.get(f"/visits/{visit['id']}").get_data(as_text=True)
     assert "読み取り専用" in page and "data-result" not in page
     log = client.get(f"/visits/{visit['id']}/log").get_data(as_text=True)
-    assert "set_result" in log and "lock" in log
+    assert "確認結果を記録" in log and "記録を確定" in log and "set_result" not in log
     response = client.post(f"/visits/{visit['id']}/changes", json={"key": "z" * 20, "field": "result",
                                                                   "check": "clear_desk", "value": "major"})
     assert response.status_code == 409 and "確定" in response.get_json()["error"]

@@ -41,7 +41,7 @@ def login():
 @roles(*EVERYONE)
 def logout():
     """End the session, and every other session of this user (a copied cookie stops working too)."""
-    auth.end_sessions(get_db(), current_user.id)
+    auth.log_out(get_db(), current_user.id)
     logout_user()
     session.clear()
     flash(_("ログアウトしました。"), "info")

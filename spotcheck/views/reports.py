@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_login import current_user
 
-from .. import aggregates, campaigns, charts, council, crosscheck, exports, figures, followups, report, roster
+from .. import aggregates, audit, campaigns, charts, council, crosscheck, exports, figures, followups, report, roster
 from ..campaigns import pinned_onsite
 from ..db import get_db
 from ..security import roles
@@ -105,6 +105,7 @@ def council_report():
     public = request.args.get("edition") == "public"
     data = council.report_data(get_db(), campaign, public=public, min_group=current_app.config["PUBLIC_MIN_GROUP"])
     response = make_response(report.build_report(data, current_app.extensions["fonts"]))
+    _log_export(campaign, "public" if public else "council", "pdf")
     response.headers["Content-Type"] = "application/pdf"
     name = f"{'public' if public else 'council'}-{campaign['code']}.pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
@@ -138,10 +139,17 @@ def export(name, fmt):
     else:
         data = exports.xlsx_bytes(header, rows, title)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    _log_export(campaign, name, fmt)
     response = make_response(data)
     response.headers["Content-Type"] = mimetype
     response.headers["Content-Disposition"] = f'attachment; filename="{campaign["code"]}-{name}.{fmt}"'
     return response
+
+
+def _log_export(campaign, table, fmt):
+    """Which table of which campaign left the app, by whom, in which format."""
+    audit.record(get_db(), user_id=current_user.id, action="export", entity="report", entity_id=campaign["id"],
+                 after={"table": table, "format": fmt, "campaign": campaign["code"]})
 
 
 def _items_table(db, campaign, public):

@@ -3,8 +3,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from .. import deployment, issuance, printing, roster
+from .. import audit, deployment, issuance, printing, roster
 from ..db import get_db
 from ..security import roles
 
@@ -48,7 +49,10 @@ def visit_sheet(visit_id):
         abort(404)
     if refused := _refusal():
         return refused
-    return _send(_pdf(sheet["serial"]), f"{sheet['serial']}.pdf")
+    data = _pdf(sheet["serial"])
+    audit.record(get_db(), user_id=current_user.id, action="print", entity="sheet", entity_id=visit_id,
+                 after={"serial": sheet["serial"]})
+    return _send(data, f"{sheet['serial']}.pdf")
 
 
 @bp.route("/sheets")
@@ -64,4 +68,7 @@ def batch():
     if not serials:
         flash(_("条件に合う結果票はありません。"), "info")
         return redirect(url_for("sheets.batch"))
-    return _send(printing.combined([_pdf(serial) for serial in serials]), "sheets.pdf")
+    data = printing.combined([_pdf(serial) for serial in serials])
+    audit.record(get_db(), user_id=current_user.id, action="print_batch", entity="sheet",
+                 after={"day": day or None, "section_id": section, "serials": serials})
+    return _send(data, "sheets.pdf")

@@ -7,7 +7,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import auth, campaigns, draw, issuance, photos, record, roster, signatures, visits
+from .. import audit, auth, campaigns, draw, issuance, photos, record, roster, signatures, trail, visits
 from ..db import get_db
 from ..security import roles
 
@@ -268,6 +268,9 @@ def amend(visit_id):
 @bp.route("/visits/<int:visit_id>/log")
 @roles("admin")
 def log(visit_id):
-    """The append-only change log of one visit."""
+    """The append-only change log of one visit (and its sheet), in the words of the 操作履歴 screen."""
     visit = _visit_or_404(visit_id)
-    return render_template("visits/log.html", visit=visit, entries=visits.log_entries(get_db(), visit_id))
+    db = get_db()
+    checklist = campaigns.pinned_onsite(db, campaigns.get_campaign(db, campaign_id=visit["campaign_id"]))
+    entries = [trail.entry(row, checklist) for row in audit.visit_entries(db, visit_id)]
+    return render_template("visits/log.html", visit=visit, entries=entries)
