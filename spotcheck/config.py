@@ -41,6 +41,10 @@ SETTINGS = (
     Setting("PDF_FONT_MINCHO", None, "A TrueType Mincho font file to embed (default: IPAex Mincho if installed)."),
     Setting("HOST", "127.0.0.1", "Address `flask serve` listens on (0.0.0.0 for the office LAN)."),
     Setting("PORT", 5000, "Port `flask serve` listens on."),
+    Setting("RETENTION_FISCAL_YEARS", 5,
+            "A campaign's personal data is kept through the end (31 March) of fiscal year campaign + N; `flask purge` removes it after."),
+    Setting("RETENTION_AFTER_RETIREMENT_YEARS", 5,
+            "A retired person's name, kana and staff number are kept through the end of fiscal year retirement + N."),
 )
 
 

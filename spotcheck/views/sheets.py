@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import issuance, printing, roster
+from .. import issuance, printing, retention, roster
 from ..db import get_db
 from ..security import roles
 
@@ -39,6 +39,9 @@ def visit_sheet(visit_id):
     sheet = issuance.get_sheet(get_db(), visit_id=visit_id)
     if sheet is None:
         abort(404)
+    if retention.is_purged(get_db(), visit_id):  # its content is gone: never build a new, different file
+        flash(_("この結果票は保存期間満了により廃棄済みです。"), "info")
+        return redirect(url_for("visits.visit", visit_id=visit_id))
     return _send(_pdf(sheet["serial"]), f"{sheet['serial']}.pdf")
 
 
