@@ -1,4 +1,5 @@
 """Retention: what a dry run shows is exactly what the purge removes; tallies, digests and the chain stay."""
+import io
 import json
 import sqlite3
 from datetime import date, datetime
@@ -8,8 +9,9 @@ import pytest
 
 from spotcheck import auth, clock, council, followups, integrity, issuance, photos, retention, visits
 from spotcheck.clock import TIMEZONE
+from spotcheck.importing import ImportRejected
 from spotcheck.sqlite import connect
-from tests.factories import jpeg
+from tests.factories import SELFCHECK_HEADER, answers_row, csv_bytes, import_selfcheck, jpeg
 from tests.test_backup import restore_into
 
 FIRST_DAY = date(2030, 4, 1)  # R6 is fiscal 2024: kept through the end of fiscal 2029, i.e. 2030-03-31
@@ -130,7 +132,7 @@ def test_a_purged_sheet_verifies_as_purged_by_link_and_by_its_pdf(app, db, print
     run_purge(app, db)
     digest = issuance.get_sheet(db, serial=serial)["digest"]
     for page in (client.get(f"/verify/{serial}?d={digest}"),
-                 client.post("/verify", data={"pdf": (__import__("io").BytesIO(pdf), "sheet.pdf")},
+                 client.post("/verify", data={"pdf": (io.BytesIO(pdf), "sheet.pdf")},
                              content_type="multipart/form-data")):
         text = page.get_data(as_text=True)
         assert page.status_code == 200
@@ -222,3 +224,11 @@ def test_a_backup_of_a_purged_instance_restores_and_passes_every_check(app, db, 
     restored = connect(other.config["DATABASE"])
     assert restored.execute("SELECT count(*) FROM purged_visits").fetchone()[0] == 1
     restored.close()
+
+
+def test_a_purged_campaign_takes_no_new_self_check_answers_nor_visits(app, db, printed, city, visit):
+    run_purge(app, db)
+    with pytest.raises(ImportRejected, match="廃棄済み"):
+        import_selfcheck(db, city, csv_bytes(SELFCHECK_HEADER, [answers_row("000102")]))
+    with pytest.raises(visits.VisitError, match="廃棄済み"):
+        visits.start_visit(db, campaign_id=city["id"], staff_id=2, auditor_id=visit["auditor"], reason="廃棄後")
