@@ -188,12 +188,6 @@ def purge_of_visit(db, visit_id):
                       " WHERE v.visit_id = ?", [visit_id]).fetchone()
 
 
-def history(db):
-    """Every purge, newest first: when, by whom (None: the command line), the cut-off and the counts."""
-    return [dict(row, counts=json.loads(row["counts"])) for row in db.query(
-        "SELECT p.*, u.username FROM purges p LEFT JOIN users u ON u.id = p.user_id ORDER BY p.id DESC")]
-
-
 def _blank_visits(db, planned, purge_id, stamp):
     visits = planned.visits
     if not visits:
