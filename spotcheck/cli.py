@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import (audit, auth, backup, campaigns, checklists, council, deployment, doctor, draw, imports, integrity,
-               issuance, loaded_forms, migrations, printing, report, sweep)
+from . import (audit, auth, backup, campaigns, checklists, clock, council, deployment, doctor, draw, imports,
+               integrity, issuance, loaded_forms, migrations, printing, report, retention, sweep)
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
 from .wareki import format_datetime
@@ -19,6 +19,7 @@ STATE_MESSAGES = {
     "valid": "有効です（発行時の内容のまま、最新の版です）。",
     "superseded": "訂正済みです（新しい版 {superseded_by} に置き換えられています）。",
     "altered": "改ざんの疑いがあります（発行時の記録と一致しません）。",
+    "purged": "保存期間満了により廃棄済みです（発行された結果票ですが、記録の内容は廃棄されています）。",
 }
 
 
@@ -187,7 +188,7 @@ def verify_sheet_command(file):
         fail(f"{file}: 発行された結果票のファイルと一致しません（編集・再保存された可能性があります）。")
     status = issuance.status(db, serial, photo_check)
     message = STATE_MESSAGES[status["state"]].format(**status)
-    if status["state"] != issuance.VALID:
+    if status["state"] not in (issuance.VALID, issuance.PURGED):
         fail(f"{file}: 文書番号 {serial}: {message}")
     click.echo(f"{file}: 文書番号 {serial}: {message}")
 
@@ -297,6 +298,31 @@ def doctor_command():
     click.echo(f"要対応はありません（注意 {warned} 件）。" if warned else "すべて問題ありません。")
 
 
+@click.command("purge")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="廃棄の対象を表示するだけで、何も変更しません")
+@click.option("--yes", is_flag=True, help="確認せずに廃棄します")
+def purge_command(dry_run, yes):
+    """保存期間を過ぎた個人情報（氏名・写真・署名・記述）を廃棄します。集計と検証ログは残ります。"""
+    db, config = get_db(), current_app.config
+    years = {"campaign_years": config["RETENTION_FISCAL_YEARS"], "retirement_years": config["RETENTION_AFTER_RETIREMENT_YEARS"]}
+    planned = retention.plan(db, clock.now().date(), instance=current_app.instance_path, **years)
+    for line in retention.plan_lines(planned, **years):
+        click.echo(line)
+    if planned.empty:
+        return
+    if dry_run:
+        click.echo("（確認のみ: 何も変更していません。廃棄するには --dry-run を付けずに実行してください。）")
+        return
+    if not yes and not click.confirm("以上を廃棄します。元に戻せません。よろしいですか？"):
+        fail("廃棄を中止しました。何も変更していません。")
+    try:
+        purge_id = retention.purge(db, planned, instance=current_app.instance_path, **years)
+    except retention.RetentionError as error:
+        fail(str(error))
+    click.echo(f"廃棄しました（廃棄記録 No.{purge_id}）。集計・結果票の番号・検証ログは残っています。")
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", help="待ち受けるアドレス（既定: 設定の HOST）")
@@ -340,6 +366,7 @@ COMMANDS = (
     restore_command,
     doctor_command,
     serve_command,
+    purge_command,
 )
 
 

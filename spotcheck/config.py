@@ -45,6 +45,10 @@ SETTINGS = (
     Setting("TRUSTED_PROXIES", 0,
             "Reverse proxies (IIS, nginx) in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none)."),
     Setting("DOCTOR_MIN_FREE_MB", 2048, "`flask doctor` warns when the instance folder's disk has less free space (MB)."),
+    Setting("RETENTION_FISCAL_YEARS", 5,
+            "A campaign's personal data is kept through the end (31 March) of fiscal year campaign + N; `flask purge` removes it after."),
+    Setting("RETENTION_AFTER_RETIREMENT_YEARS", 5,
+            "A retired person's name, kana and staff number are kept through the end of fiscal year retirement + N."),
 )
 
 

@@ -164,6 +164,10 @@ def verify(db, draw_id):
     draw = get_draw(db, draw_id)
     if draw is None:
         return False, [f"抽選記録 {draw_id} はありません。"]
+    if draw["kind"] == "staff" and not draw["candidates"] and db.execute(
+            "SELECT 1 FROM purged_campaigns WHERE campaign_id = ?", [draw["campaign_id"]]).fetchone():
+        return True, [f"抽選記録 {draw_id} の対象者の一覧は保存期間満了により廃棄済みです"
+                      "（シードと母集団のダイジェストは残っていますが、再計算はできません）。"]
     problems = []
     if draw["method"] != METHOD:
         problems.append(f"抽選方式「{draw['method']}」はこの版では検証できません。")

@@ -142,6 +142,8 @@ def _require_state(row, state, message):
 
 
 def _transition(db, row, user, action, fields):
+    if db.execute("SELECT 1 FROM purged_visits WHERE visit_id = ?", [row["visit_id"]]).fetchone():
+        raise FollowupError("このフォローアップは保存期間満了により廃棄済みです。")
     with immediate(db):
         db["followups"].update(row["id"], fields)
         audit.record(db, user_id=user.id, action=action, entity="followup", entity_id=row["id"],

@@ -2,11 +2,11 @@
 import hashlib
 import json
 
-from . import aggregates, audit, followups, integrity, record, signatures, visits
+from . import aggregates, audit, followups, integrity, record, retention, signatures, visits
 from .clock import now_iso
 from .sqlite import immediate
 
-VALID, ALTERED, SUPERSEDED, UNKNOWN = "valid", "altered", "superseded", "unknown"
+VALID, ALTERED, SUPERSEDED, UNKNOWN, PURGED = "valid", "altered", "superseded", "unknown", "purged"
 
 
 def sign(db, visit_id, user_id, *, due_days, **signature):
@@ -91,6 +91,8 @@ def status(db, serial, photo_check=None):
     if sheet is None:
         return {"state": UNKNOWN, "serial": serial}
     visit = visits.get_visit(db, sheet["visit_id"])
+    if retention.is_purged(db, sheet["visit_id"]):
+        return _purged_status(db, sheet, visit)
     try:
         current = integrity.digest(content(db, sheet["visit_id"]))
     except (KeyError, TypeError, ValueError):  # a frozen record edited into nonsense is not genuine either
@@ -105,6 +107,17 @@ def status(db, serial, photo_check=None):
     link = integrity.link_of(db, serial)
     return {"state": state, "serial": serial, "digest": sheet["digest"], "issued_at": sheet["issued_at"],
             "section": visit["section_name"], "superseded_by": newer[0] if newer else None,
+            "chain": f"第{link.number}号 {link.short}" if link else None}
+
+
+def _purged_status(db, sheet, visit):
+    """A sheet whose record went at the end of its retention: genuine if the chain still holds its digest."""
+    serial = sheet["serial"]
+    link = integrity.link_of(db, serial)
+    chained = integrity.chain_digest(db, serial) == sheet["digest"] and visit["status"] == "locked"
+    return {"state": PURGED if chained else ALTERED, "serial": serial, "digest": sheet["digest"],
+            "issued_at": sheet["issued_at"], "section": visit["section_name"], "superseded_by": None,
+            "purged_at": retention.purge_of_visit(db, sheet["visit_id"])[1],
             "chain": f"第{link.number}号 {link.short}" if link else None}
 
 
@@ -140,6 +153,8 @@ def verify_records(db, photo_check=None):
         if chained.get(serial) != sheet["digest"]:
             problems.append(f"{serial}: 検証ログに、この結果票の発行の記録がないか、ダイジェストが一致しません。")
             continue
+        if retention.is_purged(db, sheet["visit_id"]):
+            continue  # the content is gone by design; the chain above still holds its digest
         try:
             current = content(db, sheet["visit_id"])
         except (KeyError, TypeError, ValueError):

@@ -490,6 +490,91 @@ def visit_people(db):
     """)
 
 
+@migrations(name="0014_retention")
+def retention(db):
+    """Purges past the retention period: what was removed, and a controlled exception to the read-only triggers."""
+    purged_visit = "EXISTS (SELECT 1 FROM purged_visits p WHERE p.visit_id = OLD.{column})"
+    db.executescript(
+        f"""
+        CREATE TABLE purges (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id),  -- NULL: run from the command line
+            cutoff TEXT NOT NULL,                 -- records whose retention ended on or before this day went
+            counts TEXT NOT NULL,
+            plan_digest TEXT NOT NULL
+        );
+        CREATE TRIGGER purges_no_update BEFORE UPDATE ON purges
+            BEGIN SELECT RAISE(ABORT, 'purges are append-only'); END;
+        CREATE TRIGGER purges_no_delete BEFORE DELETE ON purges
+            BEGIN SELECT RAISE(ABORT, 'purges are append-only'); END;
+        CREATE TABLE purged_campaigns (
+            campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
+            purge_id INTEGER NOT NULL REFERENCES purges(id)
+        );
+        CREATE TABLE purged_visits (
+            visit_id INTEGER PRIMARY KEY REFERENCES visits(id),
+            purge_id INTEGER NOT NULL REFERENCES purges(id)
+        );
+        CREATE TABLE purged_staff (
+            staff_id INTEGER PRIMARY KEY REFERENCES staff(id),
+            purge_id INTEGER NOT NULL REFERENCES purges(id)
+        );
+        CREATE TRIGGER purged_campaigns_fixed BEFORE DELETE ON purged_campaigns
+            BEGIN SELECT RAISE(ABORT, 'a purge cannot be undone'); END;
+        CREATE TRIGGER purged_visits_fixed BEFORE DELETE ON purged_visits
+            BEGIN SELECT RAISE(ABORT, 'a purge cannot be undone'); END;
+        CREATE TRIGGER purged_staff_fixed BEFORE DELETE ON purged_staff
+            BEGIN SELECT RAISE(ABORT, 'a purge cannot be undone'); END;
+
+        -- A locked visit stays read-only, except that a purge may blank its personal data; what
+        -- identifies and dates it (status, serial, digest, results) may still never change.
+        DROP TRIGGER visit_results_locked_update;
+        CREATE TRIGGER visit_results_locked_update BEFORE UPDATE ON visit_results
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+             AND (NOT {purged_visit.format(column="visit_id")} OR NEW.result IS NOT OLD.result
+                  OR NEW.check_code IS NOT OLD.check_code OR NEW.visit_id IS NOT OLD.visit_id)
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        DROP TRIGGER photos_locked_update;
+        CREATE TRIGGER photos_locked_update BEFORE UPDATE ON photos
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+             AND (NOT {purged_visit.format(column="visit_id")} OR NEW.sha256 IS NOT OLD.sha256
+                  OR NEW.visit_id IS NOT OLD.visit_id)
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        DROP TRIGGER visits_locked_update;
+        CREATE TRIGGER visits_locked_update BEFORE UPDATE ON visits
+            WHEN OLD.status = 'locked'
+             AND (NOT {purged_visit.format(column="id")} OR NEW.status IS NOT OLD.status
+                  OR NEW.locked_at IS NOT OLD.locked_at OR NEW.campaign_id IS NOT OLD.campaign_id
+                  OR NEW.section_id IS NOT OLD.section_id OR NEW.version IS NOT OLD.version
+                  OR NEW.supersedes_id IS NOT OLD.supersedes_id OR NEW.started_at IS NOT OLD.started_at)
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        DROP TRIGGER visit_records_no_update;
+        CREATE TRIGGER visit_records_no_update BEFORE UPDATE ON visit_records
+            WHEN NOT {purged_visit.format(column="visit_id")} OR NEW.visit_id IS NOT OLD.visit_id
+            BEGIN SELECT RAISE(ABORT, 'a frozen record cannot change'); END;
+        DROP TRIGGER sheets_content_fixed;
+        CREATE TRIGGER sheets_content_fixed BEFORE UPDATE OF visit_id, serial, digest, content, issued_at ON sheets
+            WHEN NOT {purged_visit.format(column="visit_id")} OR NEW.visit_id IS NOT OLD.visit_id
+              OR NEW.serial IS NOT OLD.serial OR NEW.digest IS NOT OLD.digest OR NEW.issued_at IS NOT OLD.issued_at
+            BEGIN SELECT RAISE(ABORT, 'an issued sheet cannot change'); END;
+        -- The log keeps every entry (who did what, when); a purge may only strip the personal
+        -- details out of the before/after of entries about what it purged.
+        DROP TRIGGER audit_log_no_update;
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            WHEN NEW.id IS NOT OLD.id OR NEW.created_at IS NOT OLD.created_at OR NEW.user_id IS NOT OLD.user_id
+              OR NEW.action IS NOT OLD.action OR NEW.entity IS NOT OLD.entity OR NEW.entity_id IS NOT OLD.entity_id
+              OR NOT (
+                (OLD.entity = 'visit' AND OLD.entity_id IN (SELECT visit_id FROM purged_visits))
+                OR (OLD.entity = 'followup' AND OLD.entity_id IN
+                    (SELECT f.id FROM followups f JOIN purged_visits p ON p.visit_id = f.visit_id))
+                OR (OLD.entity = 'draw' AND OLD.entity_id IN
+                    (SELECT d.id FROM draws d JOIN purged_campaigns p ON p.campaign_id = d.campaign_id)))
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        """
+    )
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

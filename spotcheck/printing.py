@@ -102,7 +102,8 @@ def combined(pdfs):
 
 def serials_for(db, *, day=None, section_id=None):
     """Serials of current (not superseded) sheets locked on a day and/or in a section."""
-    where, params = ["NOT EXISTS (SELECT 1 FROM visits n WHERE n.supersedes_id = v.id)"], []
+    where, params = ["NOT EXISTS (SELECT 1 FROM visits n WHERE n.supersedes_id = v.id)",
+                     "NOT EXISTS (SELECT 1 FROM purged_visits p WHERE p.visit_id = v.id)"], []
     if day:
         where.append("substr(v.locked_at, 1, 10) = ?")
         params.append(day)

@@ -132,6 +132,7 @@ class VisitRecord:
     selection: Selection
     checklist: OnsiteChecklist
     steps: tuple[Step, ...]
+    purged: bool = False  # its personal data went at the end of the retention period
 
     @property
     def locked(self) -> bool:
@@ -205,6 +206,7 @@ def load(db, visit_id) -> VisitRecord | None:
         locked_at=visit["locked_at"], comment=visit["overall_comment"], format=frozen["format"] if frozen else FORMAT,
         subject=subject, auditors=auditors, selection=Selection(visit["draw_id"], visit["selection_reason"]),
         checklist=checklist, steps=_steps(db, visit_id, checklist, codes, reports),
+        purged=db.execute("SELECT 1 FROM purged_visits WHERE visit_id = ?", [visit_id]).fetchone() is not None,
     )
 
 

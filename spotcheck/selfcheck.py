@@ -5,7 +5,7 @@ import re
 from . import aggregates
 from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
-from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, read, record_import
+from .importing import Column, ImportRejected, Plan, Problems, ZeroPadder, file_digest, map_columns, read, record_import
 from .sqlite import immediate
 from .tabular import normalize
 from .wareki import parse_date
@@ -31,6 +31,9 @@ def applies(group, *, uses_pc, my_number, outsourced):
 
 def plan_import(db, campaign, data, filename, *, max_rows=200_000):
     """Validate a self-check results file for a campaign and work out what would change."""
+    if db.execute("SELECT 1 FROM purged_campaigns WHERE campaign_id = ?", [campaign["id"]]).fetchone():
+        # Its answers are gone; a new import would recount the kept tallies from this file alone.
+        raise ImportRejected([f"キャンペーン「{campaign['code']}」は保存期間満了により廃棄済みです。取り込めません。"])
     sheet = pinned_selfcheck(db, campaign)
     table = read(data, filename, max_rows)
     index, items, notices = map_columns(table, COLUMNS, filename, item_column=item_number)

@@ -3,7 +3,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-from . import audit, record, texts
+from . import audit, record, retention, texts
 from .campaigns import get_campaign
 from .clock import now_iso
 from .sqlite import immediate
@@ -15,6 +15,7 @@ MAX_REASON = 200
 CLOCK_TOLERANCE = timedelta(days=1)
 CLIENT_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+PURGED = "この監査記録は保存期間満了により廃棄済みです。変更・訂正はできません。"
 
 
 class VisitError(ValueError):
@@ -41,6 +42,8 @@ def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None, reason="
         raise VisitError("この職員は在職者の名簿にいません。")
     if get_campaign(db, campaign_id=campaign_id) is None:
         raise VisitError("キャンペーンがありません。")
+    if retention.campaign_purged(db, campaign_id):
+        raise VisitError("このキャンペーンは保存期間満了により廃棄済みです。新しい実地監査は始められません。")
     if draw_id is None and not reason:
         raise VisitError("抽選によらず選んだ理由を入力してください（例：前回の指摘の再確認）。")
     if problem := texts.problem(reason, label="選んだ理由", limit=MAX_REASON):
@@ -233,6 +236,8 @@ def open_visit(db, visit_id, user_id=None):
         raise VisitError("訪問記録がありません。")
     if visit["status"] == "locked":
         raise VisitLocked("この監査記録は署名済みで確定しています。修正は「訂正」から行ってください。")
+    if retention.is_purged(db, visit_id):
+        raise VisitError(PURGED)
     if user_id is not None and not is_member(db, visit_id, user_id):
         raise VisitNotMember("この実地監査の担当ではありません。主担当の監査員に共同監査員として加えてもらってください。")
     return visit
@@ -306,6 +311,8 @@ def amend(db, visit_id, user_id, reason):
         visit = get_visit(db, visit_id)
         if visit is None or visit["status"] != "locked":
             raise VisitError("訂正できるのは署名済みで確定した記録だけです。")
+        if retention.is_purged(db, visit_id):
+            raise VisitError(PURGED)
         if visit["superseded_by"]:
             raise VisitConflict("この記録は既に訂正されています。最新の版を訂正してください。")
         signed = record.load(db, visit_id)

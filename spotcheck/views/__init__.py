@@ -3,12 +3,12 @@ import sqlite3
 from datetime import date, datetime
 
 from flask import current_app, render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
-from .. import campaigns, imports, roster, signatures, wareki
+from .. import campaigns, imports, retention, roster, signatures, wareki
 from .. import followups as followups_domain
 from .. import visits as visits_domain
 from ..i18n import LANGUAGE_NAMES
@@ -57,6 +57,8 @@ def register_blueprints(app):
     app.add_template_filter(_era_date, "wareki")
     app.add_template_filter(_era_datetime, "wareki_datetime")
     app.add_template_filter(lambda fy: wareki.format_fiscal_year(fy) if fy else "—", "fiscal_year")
+    app.add_template_filter(_or_purged, "or_purged")
+    app.add_template_filter(_shown_staff_no, "staff_no")
     app.context_processor(_template_globals)
 
 
@@ -69,6 +71,16 @@ def _template_globals():
         "import_labels": {code: kind.label for code, kind in imports.KINDS.items()},
         "limits": TEXT_LIMITS,
     }
+
+
+def _or_purged(text):
+    """A name or text a purge blanked (names are never empty otherwise) reads as 「（保存期間満了により廃棄）」."""
+    return text or gettext(retention.PURGED_LABEL)
+
+
+def _shown_staff_no(staff_no):
+    """An anonymous roster row's internal number ('#…', never imported) is not shown."""
+    return "" if staff_no.startswith("#") else staff_no
 
 
 def _era_date(iso):

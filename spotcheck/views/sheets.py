@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, deployment, issuance, printing, roster
+from .. import audit, deployment, issuance, printing, retention, roster
 from ..db import get_db
 from ..security import roles
 
@@ -47,6 +47,9 @@ def visit_sheet(visit_id):
     sheet = issuance.get_sheet(get_db(), visit_id=visit_id)
     if sheet is None:
         abort(404)
+    if retention.is_purged(get_db(), visit_id):  # its content is gone: never build a new, different file
+        flash(_("この結果票は保存期間満了により廃棄済みです。"), "info")
+        return redirect(url_for("visits.visit", visit_id=visit_id))
     if refused := _refusal():
         return refused
     data = _pdf(sheet["serial"])

@@ -32,6 +32,6 @@ def verify_serial(serial):
     """What the QR code opens: valid, altered or superseded — and nothing personal."""
     status = issuance.status(get_db(), serial, photo_check)
     paper_digest = request.args.get("d")
-    if status["state"] == issuance.VALID and paper_digest and paper_digest != status["digest"]:
+    if status["state"] in (issuance.VALID, issuance.PURGED) and paper_digest and paper_digest != status["digest"]:
         status = dict(status, state=issuance.ALTERED)  # the paper states other facts than the record
     return render_template("verify/result.html", status=status, uploaded=False, paper_digest=paper_digest)

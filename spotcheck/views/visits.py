@@ -130,8 +130,8 @@ def visit(visit_id):
     db = get_db()
     visit = _visit_or_404(visit_id)
     current = record.load(db, visit_id)
-    template = "visits/record.html" if current.locked else "visits/walk.html"
-    if not current.locked and not visits.is_member(db, visit_id, current_user.id):
+    template = "visits/record.html" if current.locked or current.purged else "visits/walk.html"
+    if not current.locked and not current.purged and not visits.is_member(db, visit_id, current_user.id):
         template = "visits/not_member.html"
     return render_template(template, visit=visit, record=current, checklist=current.checklist, steps=current.steps,
                            signatures=signatures.signatures(db, visit_id), employment=roster.EMPLOYMENT,
