@@ -14,6 +14,7 @@ from .. import visits as visits_domain
 from ..i18n import LANGUAGE_NAMES
 from ..importing import COUNT_LABELS
 from . import admin, auth, followups, main, reports, sheets, staff, verify, visits
+from . import forms_editor
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -48,6 +49,7 @@ def register_blueprints(app):
     app.url_map.converters["int"] = DatabaseInt  # before the routes are added, which bind their converters
     for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp, followups.bp, reports.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(forms_editor.bp)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)
