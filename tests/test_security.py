@@ -57,6 +57,18 @@ AUDIENCE = {
     "reports.dashboard": {"admin", "auditor", "viewer"},
     "reports.council_report": {"admin", "auditor", "viewer"},
     "reports.export": {"admin", "auditor", "viewer"},
+    # チェックリスト編集: only the audit lead changes what every auditor checks.
+    "forms_editor.index": {"admin"},
+    "forms_editor.new_check": {"admin"},
+    "forms_editor.edit_check": {"admin"},
+    "forms_editor.split_check": {"admin"},
+    "forms_editor.move_check": {"admin"},
+    "forms_editor.delete_check": {"admin"},
+    "forms_editor.preview_check": {"admin"},
+    "forms_editor.edit_item": {"admin"},
+    "forms_editor.edit_toml": {"admin"},
+    "forms_editor.save": {"admin"},
+    "forms_editor.discard": {"admin"},
 }
 
 

@@ -40,12 +40,6 @@ def _keep(kind, text):
     return form_store.keep_draft(forms_dir, instance_path, user_id, kind, text)
 
 
-def _kind_or_404(kind):
-    if kind not in form_store.KINDS:
-        abort(404)
-    return kind
-
-
 @bp.route("/")
 @roles("admin")
 def index():
@@ -214,11 +208,10 @@ def _item_page(item, errors, status=200):
     return render_template("forms_editor/item.html", item=item, errors=errors), status
 
 
-@bp.route("/<kind>/toml", methods=["GET", "POST"])
+@bp.route("/<any(onsite, selfcheck):kind>/toml", methods=["GET", "POST"])
 @roles("admin")
 def edit_toml(kind):
     """The whole file in one box, for anything the fields do not cover; the same validation applies."""
-    _kind_or_404(kind)
     if request.method == "GET":
         return _toml_page(kind, _working(kind), [])
     text = form_store.typed_text(current_app.config["FORMS_DIR"], kind, request.form.get("text") or "")
@@ -235,11 +228,10 @@ def _toml_page(kind, text, errors, status=200):
                            errors=errors), status
 
 
-@bp.route("/<kind>/save", methods=["POST"])
+@bp.route("/<any(onsite, selfcheck):kind>/save", methods=["POST"])
 @roles("admin")
 def save(kind):
     """Write the draft as a new version of the file and use it from now on (new campaigns pin it)."""
-    _kind_or_404(kind)
     forms_dir, instance_path, user_id = _where()
     version = request.form.get("version") or ""
     try:
@@ -256,11 +248,10 @@ def save(kind):
     return redirect(url_for("forms_editor.index"))
 
 
-@bp.route("/<kind>/discard", methods=["POST"])
+@bp.route("/<any(onsite, selfcheck):kind>/discard", methods=["POST"])
 @roles("admin")
 def discard(kind):
     """Throw the draft away and start again from the saved file."""
-    _kind_or_404(kind)
     forms_dir, instance_path, user_id = _where()
     form_store.discard_draft(instance_path, user_id, kind)
     flash(_("下書きを破棄しました。"), "info")
