@@ -26,6 +26,7 @@ ENTITIES = {
     "backup": "バックアップ",
     "audit_log": "操作履歴",
     "retention": "保存期間",
+    "checklist": "チェックリスト",
 }
 
 ACTIONS = {
@@ -63,6 +64,7 @@ ACTIONS = {
     ("backup", "restore"): "バックアップから復元",
     ("audit_log", "export"): "操作履歴を書き出し",
     ("retention", "purge"): "保存期間満了データの廃棄",
+    ("checklist", "edit_checklist"): "チェックリストの新しい版を保存",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -76,7 +78,7 @@ FIELDS = {
     "username": "ユーザー名", "section_id": "所属ID", "code": "コード", "title": "名称",
     "selfcheck": "セルフチェックの版", "onsite": "確認項目の版", "summary": "総評", "next_steps": "今後の取組",
     "counts": "件数", "notices": "お知らせ", "pool_digest": "母集団のダイジェスト", "seed": "乱数の種",
-    "method": "方式", "chosen_id": "当選", "kind": "種類", "visit_id": "監査記録", "severity": "区分",
+    "method": "方式", "chosen_id": "当選", "kind": "種類", "version": "版", "visit_id": "監査記録", "severity": "区分",
     "state": "状態", "amended_by": "訂正版", "report": "改善報告", "reported_by": "報告者ID",
     "reported_at": "報告日時", "report_photo": "写真", "report_thumb": "写真（縮小）",
     "report_photo_sha256": "写真のハッシュ", "confirmation": "再確認の記録", "confirmed_by": "再確認者ID",

@@ -60,6 +60,18 @@ AUDIENCE = {
     # Who did what is for the audit lead only: the log names people and what they looked at.
     "trail.audit_trail": {"admin"},
     "trail.audit_csv": {"admin"},
+    # チェックリスト編集: only the audit lead changes what every auditor checks.
+    "forms_editor.index": {"admin"},
+    "forms_editor.new_check": {"admin"},
+    "forms_editor.edit_check": {"admin"},
+    "forms_editor.split_check": {"admin"},
+    "forms_editor.move_check": {"admin"},
+    "forms_editor.delete_check": {"admin"},
+    "forms_editor.preview_check": {"admin"},
+    "forms_editor.edit_item": {"admin"},
+    "forms_editor.edit_toml": {"admin"},
+    "forms_editor.save": {"admin"},
+    "forms_editor.discard": {"admin"},
 }
 
 

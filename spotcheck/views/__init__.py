@@ -13,8 +13,7 @@ from .. import followups as followups_domain
 from .. import visits as visits_domain
 from ..i18n import LANGUAGE_NAMES
 from ..importing import COUNT_LABELS
-from . import admin, auth, followups, main, reports, sheets, staff, verify, visits
-from .trail import bp as trail_bp
+from . import admin, auth, followups, forms_editor, main, reports, sheets, staff, trail, verify, visits
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -47,9 +46,9 @@ TEXT_LIMITS = {
 def register_blueprints(app):
     """Attach every blueprint and the Japanese error pages."""
     app.url_map.converters["int"] = DatabaseInt  # before the routes are added, which bind their converters
-    for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp, followups.bp, reports.bp):
+    for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp, followups.bp, reports.bp,
+                      trail.bp, forms_editor.bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(trail_bp)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)
