@@ -41,6 +41,9 @@ SETTINGS = (
     Setting("PDF_FONT_MINCHO", None, "A TrueType Mincho font file to embed (default: IPAex Mincho if installed)."),
     Setting("HOST", "127.0.0.1", "Address `flask serve` listens on (0.0.0.0 for the office LAN)."),
     Setting("PORT", 5000, "Port `flask serve` listens on."),
+    Setting("ROSTER_RETIRE_CONFIRM_SHARE", 0.2,
+            "A roster import retiring more than this share of active staff needs a tick on the preview "
+            "(web) or --allow-mass-retire (CLI)."),
 )
 
 
