@@ -103,6 +103,8 @@ class TableError(Exception):
 
 def normalize(text: str) -> str:
     """NFKC plus strip (U+3000 included); for codes and numbers, never for names."""
+    if text.isascii():  # NFKC leaves ASCII as it is; most codes are, and this runs for every cell of a roster
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 
