@@ -95,6 +95,7 @@ def plan_staff(db, data, filename, *, max_rows=200_000):
     pad_section = ZeroPadder(list(sections) + _text_codes(table, index["dept_code"]))
     # A roster of 100,000 people names a few hundred sections and four kinds of appointment: each distinct
     # cell is read once. Names are checked column by column first; row by row only when something is wrong.
+    section_code_of = _Memo(normalize)  # padded per cell below, so the notice counts cells
     employment_of = _Memo(lambda text: _EMPLOYMENT_BY_WORD.get(normalize(text)))
     flag_of = _Memo(parse_flag)
     at = {key: index.get(key) for key in ("staff_no", "name", "kana", "dept_code", "dept_name", "employment", "uses_pc")}
@@ -113,7 +114,7 @@ def plan_staff(db, data, filename, *, max_rows=200_000):
         if not name:
             problems.add(line, "氏名", "空欄です。")
         kana = cells[at["kana"]] if at["kana"] is not None else ""
-        dept_code = pad_section(normalize(cells[at["dept_code"]]))
+        dept_code = pad_section(section_code_of[cells[at["dept_code"]]])
         dept_name = cells[at["dept_name"]] if at["dept_name"] is not None else ""
         if dept_code not in sections and dept_code not in new_sections:
             if not dept_name:
