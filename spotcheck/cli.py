@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import (audit, auth, backup, campaigns, checklists, clock, council, deployment, doctor, draw, imports,
-               integrity, issuance, loaded_forms, migrations, printing, report, retention, sweep)
+               integrity, issuance, loaded_forms, migrations, printing, report, retention, roster_safety, sweep)
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
 from .wareki import format_datetime
@@ -86,19 +86,19 @@ def create_campaign_command(code, title, fiscal_year):
     click.echo(f"キャンペーン「{code}」を作成しました。")
 
 
-def run_import(kind, path, campaign=None, allow_retire=True):
+def run_import(kind, path, campaign=None, allow_mass_retire=True):
     """Plan an import from a file, apply it, and say what changed; nothing is written on error."""
     db = get_db()
     data = Path(path).read_bytes()
     try:
         plan = imports.plan(db, kind, data, Path(path).name, campaign=campaign, max_rows=current_app.config["MAX_IMPORT_ROWS"])
-        retiring = plan.counts.get("retired", 0)
-        if not allow_retire and retiring > max(5, db.execute(
-                "SELECT count(*) FROM staff WHERE retired_at IS NULL").fetchone()[0] // 10):
-            # The web import shows a preview first; on the command line, a partial file (two rows)
+        guard = roster_safety.check(db, plan, current_app.config["ROSTER_RETIRE_CONFIRM_SHARE"])
+        if guard and not allow_mass_retire:
+            # The web import asks for a tick on its preview; on the command line, a partial file (two rows)
             # would otherwise retire everyone else without a word.
-            fail([summary(plan), f"この名簿を取り込むと {retiring} 人が退職扱いになります。全職員の名簿か確かめてください。"
-                  "意図どおりなら --allow-retire を付けて実行してください。", "取り込みを中止しました。データは変更していません。"])
+            fail([summary(plan), f"この名簿を取り込むと {guard.retiring:,} 人（{guard.percent}%）が退職扱いになります"
+                  f"（在職者 {guard.active:,} 人の {guard.limit_percent}% を超えています）。全職員の名簿か確かめてください。"
+                  "意図どおりなら --allow-mass-retire を付けて実行してください。", "取り込みを中止しました。データは変更していません。"])
         imports.apply(db, plan, None)
     except ImportRejected as error:
         fail(error.messages + ["取り込みを中止しました。データは変更していません。"])
@@ -122,10 +122,14 @@ def import_sections_command(file):
 @click.command("import-staff")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--allow-retire", is_flag=True, help="在職者の 1 割（5 人）を超える退職扱いを認める")
-def import_staff_command(file, allow_retire):
+@click.option("--allow-mass-retire", is_flag=True,
+              help="在職者の一定割合（設定 ROSTER_RETIRE_CONFIRM_SHARE、既定 20%）を超える退職扱いを認める")
+@click.option("--allow-retire", "allow_retire", is_flag=True, hidden=True)  # the old name, kept for existing scripts
+def import_staff_command(file, allow_mass_retire, allow_retire):
     """職員名簿（CSV / XLSX）を取り込みます。ファイルにない職員は退職扱いにします。"""
-    run_import("staff", file, allow_retire=allow_retire)
+    if allow_retire:
+        click.echo("※ --allow-retire は古い名前です。今後は --allow-mass-retire を使ってください。", err=True)
+    run_import("staff", file, allow_mass_retire=allow_mass_retire or allow_retire)
 
 
 @click.command("import-selfcheck")

@@ -49,6 +49,9 @@ SETTINGS = (
             "A campaign's personal data is kept through the end (31 March) of fiscal year campaign + N; `flask purge` removes it after."),
     Setting("RETENTION_AFTER_RETIREMENT_YEARS", 5,
             "A retired person's name, kana and staff number are kept through the end of fiscal year retirement + N."),
+    Setting("ROSTER_RETIRE_CONFIRM_SHARE", 0.2,
+            "A roster import retiring more than this share of active staff needs a tick on the preview "
+            "(web) or --allow-mass-retire (CLI)."),
 )
 
 

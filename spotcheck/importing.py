@@ -134,7 +134,7 @@ class ZeroPadder:
         self.padded = 0
 
     def __call__(self, code):
-        if self.width and DIGITS.match(code) and len(code) < self.width:
+        if self.width and len(code) < self.width and DIGITS.match(code):  # the cheap test first: once per cell
             self.padded += 1
             return code.zfill(self.width)
         return code

@@ -1,6 +1,8 @@
 """Sections and staff: importing the city's files, and finding people."""
 import re
+import sys
 import unicodedata
+from typing import NamedTuple
 
 from . import texts
 from .clock import now_iso
@@ -87,50 +89,60 @@ def plan_staff(db, data, filename, *, max_rows=200_000):
     """Validate a roster and work out who is new, changed, unchanged or retired."""
     table = read(data, filename, max_rows)
     index, _, notices = map_columns(table, STAFF_COLUMNS, filename)
-    sections = {row["code"]: row for row in db.query("SELECT id, code, name FROM sections")}
-    existing = {row["staff_no"]: row for row in db.query("SELECT * FROM staff")}
+    sections = {code: id_ for id_, code in db.execute("SELECT id, code FROM sections")}
+    existing = _stored_staff(db)
     pad_staff = ZeroPadder(list(existing) + _text_codes(table, index["staff_no"]))
     pad_section = ZeroPadder(list(sections) + _text_codes(table, index["dept_code"]))
-    problems, seen, records, new_sections = Problems(filename), {}, {}, {}
+    # A roster of 100,000 people names a few hundred sections and four kinds of appointment: each distinct
+    # cell is read once. Names are checked column by column first; row by row only when something is wrong.
+    section_code_of = _Memo(normalize)  # padded per cell below, so the notice counts cells
+    employment_of = _Memo(lambda text: _EMPLOYMENT_BY_WORD.get(normalize(text)))
+    flag_of = _Memo(parse_flag)
+    at = {key: index.get(key) for key in ("staff_no", "name", "kana", "dept_code", "dept_name", "employment", "uses_pc")}
+    texts_clean = _clean_texts(table, (at["name"], at["kana"], at["dept_name"]))
+    problems, seen, records, new_sections = Problems(filename), {}, [], {}
     for row in table.rows:
-        cell = lambda key: row.cells[index[key]] if key in index else ""  # noqa: E731
-        staff_no = pad_staff(normalize(cell("staff_no")))
+        cells, line = row.cells, row.line
+        staff_no = pad_staff(normalize(cells[at["staff_no"]]))
         if not CODE_PATTERN.match(staff_no):
-            problems.add(row.line, "職員番号", f"「{staff_no}」は職員番号として使えません（半角英数字 20 文字まで）。")
+            problems.add(line, "職員番号", f"「{staff_no}」は職員番号として使えません（半角英数字 20 文字まで）。")
         elif staff_no in seen:
-            problems.add(row.line, "職員番号", f"{staff_no} が {seen[staff_no]} 行目と重複しています。")
-        seen.setdefault(staff_no, row.line)
-        name = cell("name").strip()
+            problems.add(line, "職員番号", f"{staff_no} が {seen[staff_no]} 行目と重複しています。")
+        else:
+            seen[staff_no] = line
+        name = cells[at["name"]]
         if not name:
-            problems.add(row.line, "氏名", "空欄です。")
-        dept_code = pad_section(normalize(cell("dept_code")))
-        dept_name = cell("dept_name").strip()
+            problems.add(line, "氏名", "空欄です。")
+        kana = cells[at["kana"]] if at["kana"] is not None else ""
+        dept_code = pad_section(section_code_of[cells[at["dept_code"]]])
+        dept_name = cells[at["dept_name"]] if at["dept_name"] is not None else ""
         if dept_code not in sections and dept_code not in new_sections:
             if not dept_name:
-                problems.add(row.line, "所属コード", f"{dept_code or '（空欄）'} は所属一覧にありません（所属名の列があれば新しい所属として登録します）。")
+                problems.add(line, "所属コード", f"{dept_code or '（空欄）'} は所属一覧にありません（所属名の列があれば新しい所属として登録します）。")
             elif CODE_PATTERN.match(dept_code):
                 new_sections[dept_code] = dept_name
-        employment = _EMPLOYMENT_BY_WORD.get(normalize(cell("employment")))
+        employment = employment_of[cells[at["employment"]]]
         if employment is None:
-            problems.add(row.line, "任用区分", f"「{cell('employment')}」は {'/'.join(EMPLOYMENT.values())} のいずれでもありません。")
-        uses_pc = parse_flag(cell("uses_pc"))
+            problems.add(line, "任用区分", f"「{cells[at['employment']]}」は {'/'.join(EMPLOYMENT.values())} のいずれでもありません。")
+        uses_pc = flag_of[cells[at["uses_pc"]]]
         if uses_pc is None:
-            problems.add(row.line, "PC使用", f"「{cell('uses_pc')}」は 有/無 として読めません。")
-        for label, text in (("氏名", name), ("フリガナ", cell("kana").strip()), ("所属名", dept_name)):
-            _check_text(problems, row.line, label, text)
-        records[staff_no] = {
-            "staff_no": staff_no,
-            "name": name,
-            "kana": cell("kana").strip(),
-            "dept_code": dept_code,
-            "employment": employment,
-            "uses_pc": int(bool(uses_pc)),
-        }
+            problems.add(line, "PC使用", f"「{cells[at['uses_pc']]}」は 有/無 として読めません。")
+        if not texts_clean:
+            for label, text in (("氏名", name), ("フリガナ", kana), ("所属名", dept_name)):
+                _check_text(problems, line, label, text)
+        records.append(StaffRecord(staff_no, name, kana, dept_code, employment, int(bool(uses_pc))))
     problems.raise_if_any()
-    section_ids = {code: row["id"] for code, row in sections.items()}
-    comparable = {no: _with_section_id(rec, section_ids) for no, rec in records.items()}
-    counts = _diff_counts(existing, comparable, STAFF_FIELDS + ("retired_at",))
-    counts["retired"] = sum(1 for no, row in existing.items() if no not in records and row["retired_at"] is None)
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    for record in records:
+        old = existing.get(record.staff_no)
+        if old is None:
+            counts["new"] += 1
+        elif old.fields != record.fields(sections.get(record.dept_code)):
+            counts["changed"] += 1
+        else:
+            counts["unchanged"] += 1
+    listed = set(seen)
+    counts["retired"] = sum(1 for no, old in existing.items() if no not in listed and old.active)
     counts["new_sections"] = len(new_sections)
     notices += pad_staff.notice("職員番号") + pad_section.notice("所属コード")
     if new_sections:
@@ -143,25 +155,32 @@ def apply_staff(db, plan, user_id):
     records, new_sections = plan.payload
     stamp = now_iso()
     with immediate(db):
-        for code, name in new_sections.items():
-            db["sections"].insert(
-                {"code": code, "name": name, "my_number": 0, "outsourced": 0, "created_at": stamp, "updated_at": stamp}
-            )
-        section_ids = {row["code"]: row["id"] for row in db.query("SELECT id, code FROM sections")}
-        existing = {row["staff_no"]: row for row in db.query("SELECT * FROM staff")}
-        inserts = []
-        for staff_no, record in records.items():
-            row = _with_section_id(record, section_ids)
-            row["search_key"] = search_key(row["name"], row["kana"])
-            if staff_no in existing:
-                _upsert(db, "staff", existing[staff_no], row, STAFF_FIELDS + ("retired_at", "search_key"), stamp)
-            else:
-                inserts.append(tuple(row[c] for c in STAFF_INSERT[:-2]) + (stamp, stamp))
-        # executemany, not insert_all: a first roster of 20,000 people is all inserts.
+        db.conn.executemany(
+            "INSERT INTO sections (code, name, my_number, outsourced, created_at, updated_at) VALUES (?, ?, 0, 0, ?, ?)",
+            [(code, name, stamp, stamp) for code, name in new_sections.items()],
+        )
+        section_ids = {code: id_ for id_, code in db.execute("SELECT id, code FROM sections")}
+        existing = _stored_staff(db)  # again: the database may have changed since the preview
+        inserts, updates = [], []
+        for record in records:
+            old = existing.get(record.staff_no)
+            fields = record.fields(section_ids.get(record.dept_code))
+            key = search_key(record.name, record.kana)
+            if old is None:
+                inserts.append((record.staff_no, *fields[:-1], key, stamp, stamp))
+            elif old.fields != fields or old.search_key != key:
+                updates.append((*fields[:-1], key, stamp, old.id))
+        # executemany, not sqlite-utils per row: a first roster of 100,000 people is all inserts.
         db.conn.executemany(
             f"INSERT INTO staff ({', '.join(STAFF_INSERT)}) VALUES ({', '.join('?' * len(STAFF_INSERT))})", inserts
         )
-        retired = [row["id"] for no, row in existing.items() if no not in records and row["retired_at"] is None]
+        db.conn.executemany(
+            "UPDATE staff SET name = ?, kana = ?, section_id = ?, employment = ?, uses_pc = ?, retired_at = NULL,"
+            " search_key = ?, updated_at = ? WHERE id = ?",
+            updates,
+        )
+        listed = {record.staff_no for record in records}
+        retired = [old.id for no, old in existing.items() if no not in listed and old.active]
         db.conn.executemany(
             "UPDATE staff SET retired_at = ?, updated_at = ? WHERE id = ?", [(stamp, stamp, i) for i in retired]
         )
@@ -169,12 +188,60 @@ def apply_staff(db, plan, user_id):
         return record_import(db, plan, user_id)
 
 
-def _with_section_id(record, section_ids):
-    """The staff row as stored: section id instead of code, and active (retired_at NULL)."""
-    row = {key: value for key, value in record.items() if key != "dept_code"}
-    row["section_id"] = section_ids.get(record["dept_code"])
-    row["retired_at"] = None
-    return row
+class StaffRecord(NamedTuple):
+    """One validated roster row, as planned (its section by code: a new section has no id yet)."""
+
+    staff_no: str
+    name: str
+    kana: str
+    dept_code: str
+    employment: str
+    uses_pc: int
+
+    def fields(self, section_id):
+        """The stored fields an import compares and writes, in STAFF_FIELDS order plus retired_at (active)."""
+        return (self.name, self.kana, section_id, self.employment, self.uses_pc, None)
+
+
+class StoredStaff(NamedTuple):
+    """What an import needs of a person already on file."""
+
+    id: int
+    fields: tuple  # STAFF_FIELDS + retired_at, as StaffRecord.fields gives them
+    search_key: str
+
+    @property
+    def active(self):
+        return self.fields[-1] is None
+
+
+def _stored_staff(db):
+    """Everyone on file by staff number, read in one query."""
+    rows = db.execute(f"SELECT id, staff_no, {', '.join(STAFF_FIELDS)}, retired_at, search_key FROM staff")
+    return {row[1]: StoredStaff(row[0], row[2:-1], row[-1]) for row in rows}
+
+
+class _Memo(dict):
+    """A function of a cell's text, computed once per distinct text."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, text):
+        value = self[text] = self.function(text)
+        return value
+
+
+def _clean_texts(table, columns):
+    """True when no cell of these columns can have a problem, so rows need not be checked one by one."""
+    for column in columns:
+        if column is None:
+            continue
+        values = [row.cells[column] for row in table.rows]
+        if max(map(len, values), default=0) > MAX_NAME or texts.problem("".join(values), label="", limit=sys.maxsize):
+            return False
+    return True
 
 
 def _diff_counts(existing, records, fields):

@@ -9,6 +9,12 @@ Encodings: a CSV is read as UTF-8 with BOM, UTF-8, or CP932, tried in that order
 with strict decoding. UTF-16 ("Unicode テキスト") and ISO-2022-JP are rejected
 with the encoding message, as is EUC-JP whenever it can be told apart (see
 `_plausible_cp932` for the one case where it cannot).
+
+XLSX: the zip is checked first (sizes, compression ratio), then every member is read
+through zipfile within those sizes. A workbook with no formula and no DTD in it is read
+by python-calamine from those checked bytes (100,000 rows in about 1.5 s instead of 13 s);
+any other goes through openpyxl, which parses with defusedxml and gives formulas back as
+their text. Both readers give the same table (tests/test_tabular.py checks it).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -26,7 +33,9 @@ from dataclasses import dataclass
 import openpyxl
 import openpyxl.xml
 import openpyxl.xml.functions
+import python_calamine
 from openpyxl.worksheet.formula import ArrayFormula
+from python_calamine import SheetTypeEnum
 
 MAX_LISTED_ERRORS = 50
 MAX_COMPRESSION_RATIO = 200
@@ -34,6 +43,9 @@ MAX_COMPRESSION_RATIO = 200
 # parts (padding, printer settings) must not trip the ratio rule.
 RATIO_CHECK_MIN_BYTES = 1024 * 1024
 SNIFF_BYTES = 8192
+DTD_MARK = b"<!DOCTYPE"
+# A formula element's start tag, bare or prefixed: <f>, <f t="array" …>, <x:f/>.
+FORMULA_TAG = re.compile(rb"<(?:[^\s<>/:!?]+:)?f[\s/>]")
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -91,6 +103,8 @@ class TableError(Exception):
 
 def normalize(text: str) -> str:
     """NFKC plus strip (U+3000 included); for codes and numbers, never for names."""
+    if text.isascii():  # NFKC leaves ASCII as it is; most codes are, and this runs for every cell of a roster
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 
@@ -204,9 +218,23 @@ def _csv_records(text: str, name: str) -> Iterator[tuple[int, tuple[str, ...], f
 
 
 def _read_xlsx(data: bytes, name: str, max_rows: int, max_unzipped_bytes: int) -> RawTable:
-    """Check the zip container, then read the first worksheet with openpyxl, read-only."""
+    """Check the zip container, then read the first worksheet: python-calamine, or openpyxl where it must."""
     _check_zip(data, name, max_unzipped_bytes)
     _require_defused_xml()
+    with _xlsx_errors(name):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # read() stops at each member's checked size and verifies its CRC.
+            parts = {member: archive.read(member) for member in archive.infolist()}
+    # openpyxl (through defusedxml) is the one to refuse a DTD, and only it gives formulas back as their
+    # text; files with neither, which is nearly every roster, take the reader that is ten times faster.
+    if any(DTD_MARK in content or (member.filename.startswith("xl/worksheets/") and _has_formula(content))
+           for member, content in parts.items()):
+        return _read_with_openpyxl(data, name, max_rows)
+    return _read_with_calamine(_stored_zip(parts), name, max_rows)
+
+
+def _read_with_openpyxl(data: bytes, name: str, max_rows: int) -> RawTable:
+    """The first worksheet through openpyxl, read-only, formulas as text."""
     with _xlsx_errors(name):
         # data_only=False: formulas come back as their text and are never evaluated.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
@@ -218,10 +246,37 @@ def _read_xlsx(data: bytes, name: str, max_rows: int, max_unzipped_bytes: int) -
             # The <dimension> tag is often wrong (and can be forged); trusting it truncates or pads rows.
             sheet.reset_dimensions()
             # closing(): stopping early (too many rows) must not leave the sheet's stream open.
-            with closing(_xlsx_records(sheet, name)) as records:
+            with closing(_openpyxl_records(sheet, name)) as records:
                 return _build_table(records, name, "xlsx", max_rows)
     finally:
         workbook.close()
+
+
+def _read_with_calamine(data: bytes, name: str, max_rows: int) -> RawTable:
+    """The first worksheet through python-calamine (no formulas, no DTD: checked by the caller)."""
+    with _xlsx_errors(name):
+        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            sheets = [meta.name for meta in workbook.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
+            if not sheets:
+                raise _error(name, MSG_EMPTY)
+            sheet = workbook.get_sheet_by_name(sheets[0])
+            # iter_rows() yields rows from row 1 but cells from the first non-empty column: pad back to A.
+            first_column = sheet.start[1] if sheet.start else 0
+            return _build_table(_calamine_records(sheet.iter_rows(), first_column, name), name, "xlsx", max_rows)
+
+
+def _has_formula(xml: bytes) -> bool:
+    """True when worksheet XML may hold a formula; a false alarm (in a comment, say) only costs speed."""
+    return FORMULA_TAG.search(xml) is not None
+
+
+def _stored_zip(parts: dict[zipfile.ZipInfo, bytes]) -> bytes:
+    """The members as read, repacked uncompressed: calamine then reads exactly the checked bytes, no more."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for member, content in parts.items():
+            archive.writestr(member.filename, content)
+    return buffer.getvalue()
 
 
 def _check_zip(data: bytes, name: str, max_unzipped_bytes: int) -> None:
@@ -260,19 +315,37 @@ def _xlsx_errors(name: str) -> Iterator[None]:
         raise _error(name, MSG_BROKEN_XLSX) from exc
 
 
-def _xlsx_records(sheet, name: str) -> Iterator[tuple[int, tuple[str, ...], frozenset[int]]]:
+def _openpyxl_records(sheet, name: str) -> Iterator[tuple[int, tuple[str, ...], frozenset[int]]]:
     """Yield (Excel row number, stripped cell texts, indexes of number cells) for each row."""
     # openpyxl fills missing rows in, so counting from 1 gives the Excel row number.
     for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-        cells, numeric = [], []
-        for index, value in enumerate(values):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                numeric.append(index)
-            text = _cell_text(value)
-            if text is None:
-                raise _error(name, f"{index + 1} 列目のセルを読み取れません。", line=line)
-            cells.append(text.strip())
-        yield line, tuple(cells), frozenset(numeric) if numeric else _NO_NUMBERS
+        yield line, *_typed_cells(values, name, line)
+
+
+def _calamine_records(rows, first_column: int, name: str) -> Iterator[tuple[int, tuple[str, ...], frozenset[int]]]:
+    """Yield the same records from calamine's rows, whose cells begin at `first_column` (0-based)."""
+    lead = [""] * first_column
+    for line, values in enumerate(rows, start=1):
+        if lead:
+            values = lead + values
+        try:
+            # The usual row is all text (empty cells come as ""): one C-level pass, no per-cell checks.
+            yield line, tuple(map(str.strip, values)), _NO_NUMBERS
+        except TypeError:
+            yield line, *_typed_cells(values, name, line)
+
+
+def _typed_cells(values, name: str, line: int) -> tuple[tuple[str, ...], frozenset[int]]:
+    """(stripped cell texts, indexes of number cells) of one row of Python cell values."""
+    cells, numeric = [], []
+    for index, value in enumerate(values):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            numeric.append(index)
+        text = _cell_text(value)
+        if text is None:
+            raise _error(name, f"{index + 1} 列目のセルを読み取れません。", line=line)
+        cells.append(text.strip())
+    return tuple(cells), frozenset(numeric) if numeric else _NO_NUMBERS
 
 
 def _cell_text(value: object) -> str | None:

@@ -124,3 +124,68 @@ def test_admin_creates_disables_and_resets_accounts(client, login, db, city):
     assert "自分自身のアカウントは無効にできません" in response.get_data(as_text=True)
     actions = [r[0] for r in db.execute("SELECT action FROM audit_log WHERE entity = 'user' ORDER BY id")]
     assert actions[-2:] == ["create", "disable"]
+
+
+def roster_of(db, people):
+    """Sections and `people` on file already, imported through the real path."""
+    from spotcheck import imports
+
+    for kind, header, rows in (("sections", SECTION_HEADER, SECTIONS), ("staff", STAFF_HEADER, people)):
+        imports.apply(db, imports.plan(db, kind, csv_bytes(header, rows), f"{kind}.csv", max_rows=100), None)
+
+
+def active(db):
+    return db.execute("SELECT count(*) FROM staff WHERE retired_at IS NULL").fetchone()[0]
+
+
+TEN = [[f"{n:06d}", f"職員 {n}", "", "0101", "正規職員", "有"] for n in range(1, 11)]
+
+
+def test_a_roster_retiring_more_than_the_share_needs_the_tick_checked_on_the_server(client, login, db, app):
+    roster_of(db, TEN)
+    login("admin")
+    response = upload(client, "staff", csv_bytes(STAFF_HEADER, TEN[:7]), "一部.csv")  # 3 of 10 = 30 % > 20 %
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "この名簿を取り込むと 3 人（30%）が退職扱いになります。" in html and "在職者 10 人の 20% を超えています" in html
+    assert 'name="confirm_retire" value="3" required' in html and "3 人を退職扱いにすることを確認しました" in html
+    token = confirm_token(html)
+    imports_before = db["imports"].count
+    # HTML `required` is not the guard: a POST without the tick, or ticking a different count, writes nothing.
+    for form in ({"action": "apply"}, {"action": "apply", "confirm_retire": "2"}, {"action": "apply", "confirm_retire": "on"}):
+        refused = client.post(f"/admin/imports/{token}", data=form)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "この名簿を取り込むと 3 人（30%）" in page and "取り込んでいません" in page
+        assert confirm_token(page) == token
+        assert active(db) == 10 and db["imports"].count == imports_before
+    assert len(staged_files(app)) == 2  # still there to confirm
+    done = client.post(f"/admin/imports/{token}", data={"action": "apply", "confirm_retire": "3"})
+    assert done.status_code == 302 and active(db) == 7 and db["imports"].count == imports_before + 1
+
+
+def test_a_roster_retiring_exactly_the_share_needs_no_extra_step(client, login, db):
+    roster_of(db, TEN)
+    login("admin")
+    html = upload(client, "staff", csv_bytes(STAFF_HEADER, TEN[:8]), "八人.csv").get_data(as_text=True)  # 2 of 10
+    assert "confirm_retire" not in html and "退職扱いになります" not in html
+    assert client.post(f"/admin/imports/{confirm_token(html)}", data={"action": "apply"}).status_code == 302
+    assert active(db) == 8
+
+
+def test_the_share_comes_from_the_setting(client, login, db, app):
+    roster_of(db, TEN)
+    app.config["ROSTER_RETIRE_CONFIRM_SHARE"] = 0.5
+    login("admin")
+    html = upload(client, "staff", csv_bytes(STAFF_HEADER, TEN[:5]), "半分.csv").get_data(as_text=True)
+    assert "confirm_retire" not in html
+    app.config["ROSTER_RETIRE_CONFIRM_SHARE"] = 0.1
+    html = upload(client, "staff", csv_bytes(STAFF_HEADER, TEN[:8]), "八人.csv").get_data(as_text=True)
+    assert 'name="confirm_retire" value="2"' in html and "在職者 10 人の 10% を超えています" in html
+
+
+def test_cancel_works_without_the_tick(client, login, db, app):
+    roster_of(db, TEN)
+    login("admin")
+    token = confirm_token(upload(client, "staff", csv_bytes(STAFF_HEADER, TEN[:1]), "一人.csv").get_data(as_text=True))
+    assert client.post(f"/admin/imports/{token}", data={"action": "cancel"}).status_code == 302
+    assert staged_files(app) == [] and active(db) == 10

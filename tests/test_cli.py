@@ -113,7 +113,31 @@ def test_a_partial_roster_on_the_command_line_retires_no_one_without_saying_so(r
     assert runner.invoke(args=["import-staff", str(tmp_path / "all.csv")]).exit_code == 0
     (tmp_path / "two.csv").write_bytes(csv_bytes(STAFF_HEADER, everyone[:2]))
     result = runner.invoke(args=["import-staff", str(tmp_path / "two.csv")])
-    assert result.exit_code == 1 and "28 人が退職扱い" in result.output and "--allow-retire" in result.output
+    assert result.exit_code == 1 and "この名簿を取り込むと 28 人（93%）が退職扱いになります" in result.output
+    assert "在職者 30 人の 20% を超えています" in result.output and "--allow-mass-retire" in result.output
+    assert "データは変更していません" in result.output
     assert db.execute("SELECT count(*) FROM staff WHERE retired_at IS NULL").fetchone()[0] == 30
-    assert runner.invoke(args=["import-staff", str(tmp_path / "two.csv"), "--allow-retire"]).exit_code == 0
+    assert db.execute("SELECT count(*) FROM imports WHERE filename = 'two.csv'").fetchone()[0] == 0
+    assert runner.invoke(args=["import-staff", str(tmp_path / "two.csv"), "--allow-mass-retire"]).exit_code == 0
     assert db.execute("SELECT count(*) FROM staff WHERE retired_at IS NULL").fetchone()[0] == 2
+
+
+def test_the_mass_retire_boundary_on_the_command_line(runner, app, db, tmp_path):
+    from tests.factories import SECTION_HEADER, SECTIONS, STAFF_HEADER, csv_bytes
+
+    (tmp_path / "sections.csv").write_bytes(csv_bytes(SECTION_HEADER, SECTIONS))
+    assert runner.invoke(args=["import-sections", str(tmp_path / "sections.csv")]).exit_code == 0
+    everyone = [[f"{n:06d}", f"職員 {n}", "ショクイン", "0101", "正規職員", "有"] for n in range(1, 31)]
+    for name, people in (("all.csv", everyone), ("24.csv", everyone[:24]), ("23.csv", everyone[:23])):
+        (tmp_path / name).write_bytes(csv_bytes(STAFF_HEADER, people))
+    assert runner.invoke(args=["import-staff", str(tmp_path / "all.csv")]).exit_code == 0
+    # 6 of 30 is exactly 20 %: imported without the flag.
+    assert runner.invoke(args=["import-staff", str(tmp_path / "24.csv")]).exit_code == 0
+    assert runner.invoke(args=["import-staff", str(tmp_path / "all.csv")]).exit_code == 0
+    # 7 of 30 is more: refused, then accepted under the old flag name, which still works.
+    refused = runner.invoke(args=["import-staff", str(tmp_path / "23.csv")])
+    assert refused.exit_code == 1 and "7 人（23%）" in refused.output
+    old_flag = runner.invoke(args=["import-staff", str(tmp_path / "23.csv"), "--allow-retire"])
+    assert old_flag.exit_code == 0 and "--allow-mass-retire を使ってください" in old_flag.output
+    assert db.execute("SELECT count(*) FROM staff WHERE retired_at IS NULL").fetchone()[0] == 23
+    assert "--allow-retire" not in runner.invoke(args=["import-staff", "--help"]).output

@@ -464,3 +464,88 @@ def test_module_imports_nothing_from_flask_or_other_spotcheck_modules():
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not any(name.split(".")[0] in ("flask", "spotcheck") for name in imported)
     assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+
+
+# --- the two XLSX readers ------------------------------------------------------------
+# Files without formulas or a DTD go through python-calamine; the rest through openpyxl. Both must give one answer.
+
+
+PARITY_CASES = {
+    "typed-cells": [["職員番号", "回答日", "時刻", "小数", "真偽", "浮動", "期間", 1],
+                    [1234, dt.date(2024, 1, 15), dt.datetime(2024, 1, 15, 9, 30), 12.5, True, 1234.0,
+                     dt.timedelta(hours=30), "001234"],
+                    ["\u3000001235\u3000", None, dt.time(9, 30), 1e20, False, -0.5, None, "①"]],
+    "blank-lines-and-short-rows": [["id", "name", "note"], ["1", "a"], [None, None, None], ["2", "b", "c"], [None]],
+    "orphan-value": [["id", None, "name"], ["1", "x", "a"]],
+    "wide-row": [["id", "name"], ["1", "a", None, "stray"]],
+}
+
+
+@pytest.mark.parametrize("rows", PARITY_CASES.values(), ids=PARITY_CASES.keys())
+@pytest.mark.parametrize("start_row", [1, 4])
+def test_both_xlsx_readers_give_the_same_table_or_the_same_error(monkeypatch, rows, start_row):
+    data = xlsx(rows, start_row=start_row)
+    fast = _outcome(data)
+    monkeypatch.setattr(tabular, "_has_formula", lambda xml: True)  # forces the openpyxl reader
+    assert fast == _outcome(data)
+
+
+def test_leading_empty_columns_keep_their_place():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["C3"], sheet["D3"], sheet["C4"], sheet["D4"] = "id", "name", "1", "a"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read(buffer.getvalue(), "a.xlsx")
+    assert table.header == ("", "", "id", "name") and table.header_line == 3
+    assert table.rows == [Row(4, ("", "", "1", "a"), frozenset())]
+
+
+def _outcome(data):
+    try:
+        return read(data, "a.xlsx")
+    except TableError as error:
+        return error.messages
+
+
+def test_a_file_without_formulas_never_reaches_openpyxl(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl was used")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    assert read(simple_xlsx(), "a.xlsx").rows[0].cells == ("001", "鈴木")
+
+
+@pytest.mark.parametrize("xml", [b"<f>A1*2</f>", b'<x:f t="array" ref="B2">SUM(A1:A2)</x:f>', b"<f/>", b"<f\n>1</f>"])
+def test_formula_tags_are_recognised_with_or_without_a_prefix(xml):
+    assert tabular._has_formula(b'<c r="B2">' + xml + b"<v>2</v></c>")
+
+
+@pytest.mark.parametrize("xml", [b"<font/>", b"<c><v>1</v></c>", b"<is><t>f</t></is>", b"<x:fx/>"])
+def test_other_tags_are_not_formulas(xml):
+    assert not tabular._has_formula(xml)
+
+
+def test_a_member_bigger_than_it_claims_is_refused():
+    """A forged header: the sheet says it is 200 bytes (with the CRC of those bytes) but inflates to more."""
+    import zlib
+
+    data = bytearray(rezip(simple_xlsx(), compresslevel=9))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        member = archive.getinfo(SHEET)
+        prefix = archive.read(SHEET)[:200]
+    claimed = (zlib.crc32(prefix), member.compress_size, len(prefix))
+    local = member.header_offset
+    data[local + 14:local + 26] = b"".join(n.to_bytes(4, "little") for n in claimed)
+    central = next(i for i in _central_entries(data) if data[i + 46:i + 46 + len(SHEET)] == SHEET.encode())
+    data[central + 16:central + 28] = b"".join(n.to_bytes(4, "little") for n in claimed)
+    with pytest.raises(TableError) as caught:
+        read(bytes(data), "forged.xlsx")
+    assert caught.value.messages == [f"forged.xlsx: {MSG_BROKEN_XLSX}"]
+
+
+def _central_entries(data):
+    start = data.find(b"PK\x01\x02")
+    while start != -1:
+        yield start
+        start = data.find(b"PK\x01\x02", start + 4)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import auth, backup, campaigns, imports, loaded_forms, roster, staging
+from .. import auth, backup, campaigns, imports, loaded_forms, roster, roster_safety, staging
 from ..clock import now
 from ..db import get_db
 from ..importing import ImportRejected, recent_imports
@@ -95,6 +95,10 @@ def import_confirm(token):
     db = get_db()
     try:
         plan = _plan(db, data, meta)
+        guard = _mass_retire(db, plan)
+        # The tick names the count it confirmed: if the roster on file changed since the preview, ask again.
+        if guard and request.form.get("confirm_retire") != str(guard.retiring):
+            return _plan_page(token, meta, plan=plan, unconfirmed=True)
         imports.apply(db, plan, current_user.id)
     except ImportRejected:
         return _plan_page(token, meta)
@@ -112,17 +116,24 @@ def _plan(db, data, meta):
                         max_rows=current_app.config["MAX_IMPORT_ROWS"])
 
 
-def _plan_page(token, meta):
-    """Render the preview: counts and notices with a confirm button, or every error."""
-    data, _meta = staging.load(current_app.instance_path, token)
-    try:
-        plan, errors = _plan(get_db(), data, meta), []
-    except ImportRejected as error:
-        staging.discard(current_app.instance_path, token)
-        plan, errors = None, error.messages
+def _mass_retire(db, plan):
+    return roster_safety.check(db, plan, current_app.config["ROSTER_RETIRE_CONFIRM_SHARE"])
+
+
+def _plan_page(token, meta, plan=None, unconfirmed=False):
+    """Render the preview: counts, notices, the mass-retire warning and a confirm button; or every error."""
+    db, errors = get_db(), []
+    if plan is None:
+        data, _meta = staging.load(current_app.instance_path, token)
+        try:
+            plan = _plan(db, data, meta)
+        except ImportRejected as error:
+            staging.discard(current_app.instance_path, token)
+            errors = error.messages
     return render_template(
         "admin/import_preview.html", plan=plan, errors=errors, token=token, meta=meta, kind=imports.KINDS[meta["kind"]],
-    ), (422 if errors else 200)
+        mass_retire=plan and _mass_retire(db, plan), unconfirmed=unconfirmed,
+    ), (422 if errors or unconfirmed else 200)
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -145,3 +145,32 @@ def test_bad_file_shows_every_error_and_imports_nothing(page, log_in, screenshot
     expect(page.get_by_text(path.name)).to_have_count(0)
     menu(page, "ホーム")
     assert figures(page) == before
+
+
+@pytest.mark.browser
+def test_a_roster_that_would_retire_most_staff_asks_for_a_tick_first(open_page, empty_server, log_in, screenshot,
+                                                                       city_files, tmp_path):
+    page = open_page(empty_server)
+    log_in(page, "admin")
+    menu(page, "取り込み")
+    for kind, label in (("sections", "所属一覧"), ("staff", "職員名簿")):
+        choose_file(page, label, city_files[kind])
+        confirm(page, label, city_files[kind])
+    one_person = tmp_path / "職員名簿_総務課のみ.csv"
+    one_person.write_bytes(csv_bytes(["職員番号", "氏名", "フリガナ", "所属コード", "任用区分", "PC使用"],
+                                     [["000101", "鈴木 一郎", "スズキ イチロウ", "0101", "正規職員", "有"]]))
+
+    choose_file(page, "職員名簿", one_person)
+    assert figures(page)["退職扱い"] == "4"
+    warning = page.get_by_role("alert")
+    expect(warning).to_contain_text("この名簿を取り込むと 4 人（80%）が退職扱いになります。")
+    expect(warning).to_contain_text("在職者 5 人の 20% を超えています。")
+    tick = page.get_by_label("4 人を退職扱いにすることを確認しました")
+    expect(tick).not_to_be_checked()
+    screenshot(page, "08-preview-mass-retire")
+    page.get_by_role("button", name="この内容で取り込む").click()  # the browser holds the unticked form back
+    expect(page.get_by_role("heading", level=1)).to_have_text("取り込みの確認: 職員名簿")
+    tick.check()
+    confirm(page, "職員名簿", one_person)
+    menu(page, "ホーム")
+    assert figures(page) == {"所属": "3", "在職": "1", "退職扱い": "4"}
