@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask import session
 
-from spotcheck import auth, crosscheck, draw, followups, imports, photos, roster, signatures, visits
+from spotcheck import auth, campaigns, crosscheck, draw, followups, imports, photos, roster, signatures, visits
 from spotcheck.draw import Candidate
 from spotcheck.i18n import translated
 from spotcheck.views.reports import EXPORT_LABELS
@@ -29,7 +29,7 @@ def ui_strings():
               *(kind.label for kind in imports.KINDS.values()), *ERROR_MESSAGES.values(),
               *signatures.ROLES.values(), *draw.WEIGHT_LABELS.values(), *followups.STATES.values(),
               *followups.SEVERITY.values(), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
-              *EXPORT_LABELS.values()]
+              *EXPORT_LABELS.values(), *campaigns.REPORT_TEXTS.values()]
     return marked | set(labels)
 
 
