@@ -3,6 +3,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _
 from flask_login import LoginManager, UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,7 +23,7 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """A Japanese, user-facing reason why an account change was refused."""
+    """A user-facing reason why an account change was refused (Japanese, or the language of the request that shows it)."""
 
 
 @dataclass(frozen=True)
@@ -83,22 +84,22 @@ def create_user(db, username, password, role, *, display_name=None, section_code
     """Create an account after checking every field; returns the new id."""
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
-        raise AccountError("ユーザー名は半角英数字と . _ - の 2〜40 文字にしてください。")
+        raise AccountError(_("ユーザー名は半角英数字と . _ - の 2〜40 文字にしてください。"))
     if role not in ROLES:
-        raise AccountError(f"役割「{role}」はありません。{'、'.join(ROLES)} のいずれかです。")
+        raise AccountError(_("役割「%(role)s」はありません。%(roles)s のいずれかです。", role=role, roles="、".join(ROLES)))
     check_password(password)
     if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-        raise AccountError(f"ユーザー名「{username}」は既に使われています。")
+        raise AccountError(_("ユーザー名「%(name)s」は既に使われています。", name=username))
     display_name = (display_name or username).strip()
-    if (problem := texts.problem(display_name, label="表示名", limit=MAX_DISPLAY_NAME)) or not display_name:
-        raise AccountError(problem or "表示名を入力してください。")
+    if (problem := texts.problem(display_name, label=_("表示名"), limit=MAX_DISPLAY_NAME)) or not display_name:
+        raise AccountError(problem or _("表示名を入力してください。"))
     section_id = None
     if role == "section_head":
         if not section_code:
-            raise AccountError("所属長・セキュリティリーダーには所属コードを指定してください。")
+            raise AccountError(_("所属長・セキュリティリーダーには所属コードを指定してください。"))
         row = db.execute("SELECT id FROM sections WHERE code = ?", [section_code]).fetchone()
         if row is None:
-            raise AccountError(f"所属コード「{section_code}」は登録されていません。")
+            raise AccountError(_("所属コード「%(code)s」は登録されていません。", code=section_code))
         section_id = row[0]
     with immediate(db):
         user_id = db["users"].insert(
@@ -147,7 +148,7 @@ def end_sessions(db, user_id):
 def check_password(password):
     """Refuse passwords too short to survive a guess."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"パスワードは {MIN_PASSWORD_LENGTH} 文字以上にしてください。")
+        raise AccountError(_("パスワードは %(length)s 文字以上にしてください。", length=MIN_PASSWORD_LENGTH))
 
 
 def authenticate(db, username, password, ip, *, max_failures, lock_minutes):
@@ -155,9 +156,10 @@ def authenticate(db, username, password, ip, *, max_failures, lock_minutes):
     keys = (f"user:{username.strip().lower()}", f"ip:{ip}")
     if any(_locked(db, key) for key in keys):
         # Not logged: nothing was tried, and every refused request would otherwise grow the append-only log.
-        raise AccountError(
-            f"ログインに続けて失敗したため、{lock_minutes} 分間ログインできません。時間をおいて再度お試しください。"
-        )
+        raise AccountError(_(
+            "ログインに続けて失敗したため、%(minutes)s 分間ログインできません。時間をおいて再度お試しください。",
+            minutes=lock_minutes,
+        ))
     row = db.execute(
         "SELECT id, password_hash, active FROM users WHERE username = ?", [username.strip()]
     ).fetchone()
@@ -167,7 +169,7 @@ def authenticate(db, username, password, ip, *, max_failures, lock_minutes):
         with immediate(db):
             locked = [_count_failure(db, key, max_failures, lock_minutes) for key in keys]
             _log_failure(db, row[0] if row else None, username.strip(), any(locked))
-        raise AccountError("ユーザー名またはパスワードが違います。")
+        raise AccountError(_("ユーザー名またはパスワードが違います。"))
     with immediate(db):
         db.execute("DELETE FROM login_failures WHERE key = ?", [keys[0]])
         audit.record(db, user_id=row[0], action="login", entity="user", entity_id=row[0])
@@ -222,7 +224,7 @@ login_manager.login_message = "ログインしてください。"
 @login_manager.user_loader
 def load_user(session_id):
     """Reload the session's user; a disabled account or an ended session generation ends the session."""
-    user_id, _, generation = session_id.partition(":")
+    user_id, _colon, generation = session_id.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
         return None  # a session from before generations, or a forged one: log in again
     user = get_user(get_db(), int(user_id))

@@ -2,6 +2,8 @@
 import json
 import re
 
+from flask_babel import lazy_gettext as _
+
 from . import audit, checklists, texts
 from .clock import now_iso
 from .sqlite import immediate
@@ -11,22 +13,22 @@ MAX_TITLE = 100
 
 
 class CampaignError(ValueError):
-    """A Japanese, user-facing reason why a campaign could not be created."""
+    """A user-facing reason why a campaign could not be created (Japanese, or the language of the request that shows it)."""
 
 
 def create_campaign(db, code, title, forms: checklists.Checklists, *, fiscal_year=None, user_id=None):
     """Create a campaign that keeps its own copy of today's checklists; returns its id."""
     code, title = code.strip(), title.strip()
     if not CODE_PATTERN.match(code):
-        raise CampaignError("キャンペーンコードは半角英数字と _ - の 20 文字までにしてください（例: R6）。")
+        raise CampaignError(_("キャンペーンコードは半角英数字と _ - の 20 文字までにしてください（例: R6）。"))
     if not title:
-        raise CampaignError("名称を入力してください（例: 令和6年度 情報セキュリティ監査）。")
-    if problem := texts.problem(title, label="名称", limit=MAX_TITLE):
+        raise CampaignError(_("名称を入力してください（例: 令和6年度 情報セキュリティ監査）。"))
+    if problem := texts.problem(title, label=_("名称"), limit=MAX_TITLE):
         raise CampaignError(problem)
     if fiscal_year is not None and not 1989 <= int(fiscal_year) <= 2200:
-        raise CampaignError(f"年度 {fiscal_year} は範囲外です（西暦で入力してください）。")
+        raise CampaignError(_("年度 %(year)s は範囲外です（西暦で入力してください）。", year=fiscal_year))
     if db.execute("SELECT 1 FROM campaigns WHERE code = ?", [code]).fetchone():
-        raise CampaignError(f"キャンペーンコード「{code}」は既にあります。")
+        raise CampaignError(_("キャンペーンコード「%(code)s」は既にあります。", code=code))
     with immediate(db):
         digests = {kind: _pin(db, kind, sheet) for kind, sheet in (("selfcheck", forms.selfcheck), ("onsite", forms.onsite))}
         campaign_id = db["campaigns"].insert(
@@ -111,10 +113,10 @@ def report_texts(db, campaign_id):
 def save_report_texts(db, campaign_id, user_id, written):
     """Keep a new version of each text that changed; returns the kinds that did."""
     if get_campaign(db, campaign_id=campaign_id) is None:
-        raise CampaignError("キャンペーンがありません。")
+        raise CampaignError(_("キャンペーンがありません。"))
     written = {kind: (written.get(kind) or "").strip().replace("\r\n", "\n") for kind in REPORT_TEXTS}
     for kind, text in written.items():
-        if problem := texts.problem(text, label=REPORT_TEXTS[kind], limit=MAX_REPORT_TEXT, multiline=True):
+        if problem := texts.problem(text, label=_(REPORT_TEXTS[kind]), limit=MAX_REPORT_TEXT, multiline=True):
             raise CampaignError(problem)
     with immediate(db):
         current = report_texts(db, campaign_id)

@@ -10,6 +10,8 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext, lazy_gettext as _
+
 from . import audit
 from .clock import now_iso
 from .sqlite import immediate
@@ -25,7 +27,7 @@ WEIGHT_LABELS = {
 
 
 class DrawError(ValueError):
-    """A Japanese, user-facing reason why no draw could be made."""
+    """A user-facing reason why no draw could be made (Japanese, or the language of the request that shows it)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def pick(pool, seed):
     ordered = sorted(pool, key=lambda c: c.id)
     total = sum(c.weight for c in ordered)
     if not ordered or total <= 0:
-        raise DrawError("抽選の対象者がいません。")
+        raise DrawError(_("抽選の対象者がいません。"))
     number = int(hashlib.sha256(f"{seed}:{pool_digest(ordered)}".encode()).hexdigest(), 16) % total
     for candidate in ordered:
         number -= candidate.weight
@@ -122,9 +124,9 @@ def section_pool(db, campaign_id, weights, *, exclude_visited=True):
 def record_draw(db, *, campaign_id, kind, section_id, pool, options, user_id):
     """Draw with a fresh seed, store the full record and log it; returns (draw id, chosen id)."""
     if db.execute("SELECT 1 FROM campaigns WHERE id = ?", [campaign_id]).fetchone() is None:
-        raise DrawError("キャンペーンを選んでください。")
+        raise DrawError(_("キャンペーンを選んでください。"))
     if not pool:
-        raise DrawError("抽選の対象がいません（全員が監査済み、または対象者がいません）。")
+        raise DrawError(_("抽選の対象がいません（全員が監査済み、または対象者がいません）。"))
     seed = secrets.token_hex(16)
     chosen = pick(pool, seed)
     record = {
@@ -160,24 +162,24 @@ def get_draw(db, draw_id):
 
 
 def verify(db, draw_id):
-    """Recompute a stored draw; returns (ok, Japanese findings)."""
+    """Recompute a stored draw; returns (ok, findings): plain strings, Japanese in the CLI, the user's language on screen."""
     draw = get_draw(db, draw_id)
     if draw is None:
-        return False, [f"抽選記録 {draw_id} はありません。"]
+        return False, [gettext("抽選記録 %(id)s はありません。", id=draw_id)]
     if draw["kind"] == "staff" and not draw["candidates"] and db.execute(
             "SELECT 1 FROM purged_campaigns WHERE campaign_id = ?", [draw["campaign_id"]]).fetchone():
-        return True, [f"抽選記録 {draw_id} の対象者の一覧は保存期間満了により廃棄済みです"
-                      "（シードと母集団のダイジェストは残っていますが、再計算はできません）。"]
+        return True, [gettext("抽選記録 %(id)s の対象者の一覧は保存期間満了により廃棄済みです"
+                              "（シードと母集団のダイジェストは残っていますが、再計算はできません）。", id=draw_id)]
     problems = []
     if draw["method"] != METHOD:
-        problems.append(f"抽選方式「{draw['method']}」はこの版では検証できません。")
+        problems.append(gettext("抽選方式「%(method)s」はこの版では検証できません。", method=draw["method"]))
     digest = pool_digest(draw["candidates"])
     if digest != draw["pool_digest"]:
-        problems.append("対象者の一覧（抽選母集団）が記録時のダイジェストと一致しません。")
+        problems.append(gettext("対象者の一覧（抽選母集団）が記録時のダイジェストと一致しません。"))
     if draw["candidates"] and pick(draw["candidates"], draw["seed"]) != draw["chosen_id"]:
-        problems.append("記録された当選者が、記録から再計算した結果と一致しません。")
+        problems.append(gettext("記録された当選者が、記録から再計算した結果と一致しません。"))
     logged = [json.loads(e["after"]) for e in audit.entries(db, "draw", draw_id) if e["action"] == "draw"]
     facts = {"pool_digest": digest, "seed": draw["seed"], "chosen_id": draw["chosen_id"]}
     if not logged or any(logged[0].get(k) != v for k, v in facts.items()):
-        problems.append("抽選記録が監査ログの記録と一致しません。")
-    return not problems, problems or ["抽選記録は正しく、再計算した結果と一致します。"]
+        problems.append(gettext("抽選記録が監査ログの記録と一致しません。"))
+    return not problems, problems or [gettext("抽選記録は正しく、再計算した結果と一致します。")]

@@ -1,6 +1,8 @@
 """Per-person follow-up of every finding: 指摘 → 改善報告 → 再確認 → 完了 (or back to 指摘)."""
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _
+
 from . import audit, texts
 from .clock import now, now_iso
 from .sqlite import immediate
@@ -16,7 +18,7 @@ SIGNED_JOINS = "JOIN visit_people p ON p.visit_id = f.visit_id"
 
 
 class FollowupError(ValueError):
-    """A Japanese, user-facing reason why a follow-up step was refused."""
+    """A user-facing reason why a follow-up step was refused (Japanese, or the language of the request that shows it)."""
 
 
 def open_for_visit(db, signed, due_days):
@@ -97,11 +99,11 @@ def report(db, followup_id, user, text, photo=None):
     """The section reports what it did (改善報告); only for its own open follow-ups."""
     text = (text or "").strip()
     if not text:
-        raise FollowupError("講じた措置を入力してください。")
-    if problem := texts.problem(text, label="改善報告", limit=MAX_TEXT, multiline=True):
+        raise FollowupError(_("講じた措置を入力してください。"))
+    if problem := texts.problem(text, label=_("改善報告"), limit=MAX_TEXT, multiline=True):
         raise FollowupError(problem)
     row = _allowed(db, followup_id, user)
-    _require_state(row, "open", "改善報告できるのは「指摘」の状態のものだけです。")
+    _require_state(row, "open", _("改善報告できるのは「指摘」の状態のものだけです。"))
     fields = {"state": "reported", "report": text, "reported_by": user.id, "reported_at": now_iso(), "updated_at": now_iso()}
     if photo is not None:
         fields.update(report_photo=photo.name, report_thumb=photo.thumb_name, report_photo_sha256=photo.sha256)
@@ -112,15 +114,15 @@ def confirm(db, followup_id, user, fixed, note=""):
     """An auditor re-checks (再確認): fixed → 完了, not fixed → back to 指摘 with the reason."""
     note = (note or "").strip()
     if user.role not in ("admin", "auditor"):
-        raise FollowupError("再確認は監査員が行います。")
+        raise FollowupError(_("再確認は監査員が行います。"))
     if not fixed and not note:
-        raise FollowupError("改善が不十分な理由を入力してください。")
-    if problem := texts.problem(note, label="再確認の記録", limit=MAX_TEXT, multiline=True):
+        raise FollowupError(_("改善が不十分な理由を入力してください。"))
+    if problem := texts.problem(note, label=_("再確認の記録"), limit=MAX_TEXT, multiline=True):
         raise FollowupError(problem)
     row = get(db, followup_id)
     if row is None:
-        raise FollowupError("フォローアップがありません。")
-    _require_state(row, "reported", "再確認できるのは改善報告が出されたものだけです。")
+        raise FollowupError(_("フォローアップがありません。"))
+    _require_state(row, "reported", _("再確認できるのは改善報告が出されたものだけです。"))
     fields = {"state": "closed" if fixed else "open", "confirmation": note, "confirmed_by": user.id,
               "confirmed_at": now_iso(), "updated_at": now_iso()}
     _transition(db, row, user, "confirm" if fixed else "reopen", fields)
@@ -130,9 +132,9 @@ def _allowed(db, followup_id, user):
     """The follow-up if this user may act on it: admins all, section heads only their own section's."""
     row = get(db, followup_id)
     if row is None or (user.role == "section_head" and row["section_id"] != user.section_id):
-        raise FollowupError("フォローアップがありません。")
+        raise FollowupError(_("フォローアップがありません。"))
     if user.role not in ("admin", "section_head"):
-        raise FollowupError("改善報告は所属長・セキュリティリーダーが行います。")
+        raise FollowupError(_("改善報告は所属長・セキュリティリーダーが行います。"))
     return row
 
 

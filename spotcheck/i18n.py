@@ -3,8 +3,8 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, session
-from flask_babel import Babel
+from flask import current_app, has_request_context, session
+from flask_babel import Babel, gettext
 
 CATALOG_DIR = Path(__file__).parent / "translations"
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
@@ -13,11 +13,21 @@ babel = Babel()
 
 
 def select_locale():
-    """The language the user picked, else the city's default (Japanese)."""
-    chosen = session.get("lang")
+    """The language the user picked, else the city's default (Japanese); CLI commands (no request) get the default."""
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def translated(error):
+    """An error's message in the request's language (Japanese outside a request).
+
+    Most domain errors carry a lazy string already; a module that may not import Flask-Babel (photos:
+    standard library and Pillow only) raises errors with their `msgid` and `values` instead.
+    """
+    msgid = getattr(error, "msgid", None)
+    return str(error) if msgid is None else gettext(msgid, **error.values)
 
 
 def compile_catalogs(target: Path) -> Path:

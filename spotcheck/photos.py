@@ -10,18 +10,24 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin
 
-EMPTY = "写真ファイルが空です。"
-TOO_LARGE = "写真が大きすぎます（上限 {mb:g} MB）。"
-NOT_PHOTO = "JPEG または PNG の写真を選んでください。"
-HEIC = (
+
+def N_(message):
+    """Mark a message for the catalogue: it stays the Japanese msgid, and a screen translates it (i18n.translated)."""
+    return message
+
+
+EMPTY = N_("写真ファイルが空です。")
+TOO_LARGE = N_("写真が大きすぎます（上限 %(mb)s MB）。")
+NOT_PHOTO = N_("JPEG または PNG の写真を選んでください。")
+HEIC = N_(
     "HEIC 形式の写真には対応していません。"
     "iPhone の場合は「設定 > カメラ > フォーマット > 互換性優先」にして撮り直してください。"
 )
-CORRUPT = "写真のデータが途中で切れているか、壊れています。もう一度撮影してください。"
-TOO_MANY_PIXELS = "写真の画素数が大きすぎます。"
-SUSPICIOUS = "写真に不審なデータが含まれているため受け付けません。"
-TAMPERED = "写真ファイルが改ざんされているか、壊れています。"
-NOT_FOUND = "写真が見つかりません。"
+CORRUPT = N_("写真のデータが途中で切れているか、壊れています。もう一度撮影してください。")
+TOO_MANY_PIXELS = N_("写真の画素数が大きすぎます。")
+SUSPICIOUS = N_("写真に不審なデータが含まれているため受け付けません。")
+TAMPERED = N_("写真ファイルが改ざんされているか、壊れています。")
+NOT_FOUND = N_("写真が見つかりません。")
 
 # The only two readers we let near an upload, chosen by signature; the reader then proves the format.
 READERS = {b"\xff\xd8\xff": JpegImagePlugin.JpegImageFile, b"\x89PNG\r\n\x1a\n": PngImagePlugin.PngImageFile}
@@ -35,7 +41,14 @@ NAME = re.compile(r"[0-9a-f]{32}(?:\.thumb)?\.jpg")
 
 
 class PhotoError(ValueError):
-    """A photo we refuse; str(error) is a Japanese message for the auditor."""
+    """A photo we refuse: str(error) is the Japanese message; `msgid` and `values` let a screen translate it.
+
+    This module imports only the standard library and Pillow, so the translation is left to the caller.
+    """
+
+    def __init__(self, msgid, **values):
+        super().__init__(msgid % values if values else msgid)
+        self.msgid, self.values = msgid, values
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,7 @@ def _open(data, max_pixels, max_bytes):
     if not data:
         raise PhotoError(EMPTY)
     if len(data) > max_bytes:
-        raise PhotoError(TOO_LARGE.format(mb=max_bytes / 2**20))
+        raise PhotoError(TOO_LARGE, mb=format(max_bytes / 2**20, "g"))
     if _is_heif(data):
         raise PhotoError(HEIC)
     reader = next((reader for magic, reader in READERS.items() if data.startswith(magic)), None)

@@ -4,6 +4,7 @@ import binascii
 import hashlib
 import io
 
+from flask_babel import gettext, lazy_gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from . import audit, record, texts
@@ -18,15 +19,19 @@ MAX_SIGNATURE_BYTES = 400_000
 
 
 def not_ready(steps):
-    """Why the visit cannot be signed yet: checks without a result, and findings without a remark."""
+    """Why the visit cannot be signed yet: checks without a result, and findings without a remark.
+
+    Plain strings in the language of the moment (never lazy: a lazy string would reach a template unescaped).
+    """
     problems = []
     missing = [step.check.title for step in steps if not step.result]
     if missing:
-        problems.append(f"結果が未入力の確認項目があります: {'、'.join(missing)}")
+        problems.append(gettext("結果が未入力の確認項目があります: %(checks)s", checks="、".join(missing)))
     silent = [step.check.title for step in steps if step.failed and not step.remark]
     if silent:
         # The sheet states the auditor's words as the fact, so a finding needs them before anyone signs.
-        problems.append(f"不適合・重大の所見（見たこと）が未記入の確認項目があります: {'、'.join(silent)}")
+        problems.append(gettext("不適合・重大の所見（見たこと）が未記入の確認項目があります: %(checks)s",
+                                checks="、".join(silent)))
     return problems
 
 
@@ -38,14 +43,15 @@ def signatures(db, visit_id):
 def sign(db, visit_id, user_id, *, role, name, data_url=None, refused=False, reason=""):
     """Record one side's signature (or refusal); when both sides are done the visit is locked."""
     if role not in ROLES:
-        raise VisitError("署名者の区分が正しくありません。")
+        raise VisitError(_("署名者の区分が正しくありません。"))
     name, reason = (("" if text is None else text.strip() if isinstance(text, str) else text) for text in (name, reason))
     if not name:
-        raise VisitError(f"{ROLES[role]}の氏名を入力してください（{MAX_NAME} 文字以内）。")
+        raise VisitError(_("%(role)sの氏名を入力してください（%(limit)s 文字以内）。", role=_(ROLES[role]), limit=MAX_NAME))
     refused = bool(refused) and role == "auditee"  # only the audited person may refuse
     if refused and not reason:
-        raise VisitError("署名を拒否する理由を入力してください。")
-    for text, label, limit in ((name, f"{ROLES[role]}の氏名", MAX_NAME), (reason, "署名拒否の理由", MAX_REASON)):
+        raise VisitError(_("署名を拒否する理由を入力してください。"))
+    for text, label, limit in ((name, _("%(role)sの氏名", role=_(ROLES[role])), MAX_NAME),
+                                (reason, _("署名拒否の理由"), MAX_REASON)):
         if problem := texts.problem(text, label=label, limit=limit):
             raise VisitError(problem)
     png = None if refused else signature_png(data_url)
@@ -75,21 +81,21 @@ def signature_png(data_url):
     """The PNG bytes of a drawn signature, checked to be a real, reasonably sized PNG."""
     prefix = "data:image/png;base64,"
     if not data_url or not data_url.startswith(prefix):
-        raise VisitError("署名が描かれていません。枠の中に署名してください。")
+        raise VisitError(_("署名が描かれていません。枠の中に署名してください。"))
     try:
         data = base64.b64decode(data_url[len(prefix):], validate=True)
     except (binascii.Error, ValueError):
-        raise VisitError("署名の画像が壊れています。もう一度署名してください。") from None
+        raise VisitError(_("署名の画像が壊れています。もう一度署名してください。")) from None
     if len(data) > MAX_SIGNATURE_BYTES:
-        raise VisitError("署名の画像が大きすぎます。")
+        raise VisitError(_("署名の画像が大きすぎます。"))
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != "PNG" or image.width > 2400 or image.height > 1200:
-                raise VisitError("署名の画像が正しくありません。")
+                raise VisitError(_("署名の画像が正しくありません。"))
             image.load()
             if image.getbbox() is None or (image.mode == "RGBA" and image.getchannel("A").getbbox() is None):
-                raise VisitError("署名が描かれていません。枠の中に署名してください。")
+                raise VisitError(_("署名が描かれていません。枠の中に署名してください。"))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         # A header claiming 100,000 × 100,000 pixels is refused before anything is decoded.
-        raise VisitError("署名の画像が壊れています。もう一度署名してください。") from None
+        raise VisitError(_("署名の画像が壊れています。もう一度署名してください。")) from None
     return data

@@ -3,6 +3,8 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
+from flask_babel import lazy_gettext as _
+
 from . import audit, record, retention, texts
 from .campaigns import get_campaign
 from .clock import now_iso
@@ -15,11 +17,11 @@ MAX_REASON = 200
 CLOCK_TOLERANCE = timedelta(days=1)
 CLIENT_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-PURGED = "この監査記録は保存期間満了により廃棄済みです。変更・訂正はできません。"
+PURGED = _("この監査記録は保存期間満了により廃棄済みです。変更・訂正はできません。")
 
 
 class VisitError(ValueError):
-    """A Japanese, user-facing reason why a visit change was refused."""
+    """A user-facing reason why a visit change was refused (Japanese, or the language of the request that shows it)."""
 
 
 class VisitLocked(VisitError):
@@ -39,14 +41,14 @@ def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None, reason="
     reason = (reason or "").strip()
     person = db.execute("SELECT section_id, retired_at FROM staff WHERE id = ?", [staff_id]).fetchone()
     if person is None or person[1] is not None:
-        raise VisitError("この職員は在職者の名簿にいません。")
+        raise VisitError(_("この職員は在職者の名簿にいません。"))
     if get_campaign(db, campaign_id=campaign_id) is None:
-        raise VisitError("キャンペーンがありません。")
+        raise VisitError(_("キャンペーンがありません。"))
     if retention.campaign_purged(db, campaign_id):
-        raise VisitError("このキャンペーンは保存期間満了により廃棄済みです。新しい実地監査は始められません。")
+        raise VisitError(_("このキャンペーンは保存期間満了により廃棄済みです。新しい実地監査は始められません。"))
     if draw_id is None and not reason:
-        raise VisitError("抽選によらず選んだ理由を入力してください（例：前回の指摘の再確認）。")
-    if problem := texts.problem(reason, label="選んだ理由", limit=MAX_REASON):
+        raise VisitError(_("抽選によらず選んだ理由を入力してください（例：前回の指摘の再確認）。"))
+    if problem := texts.problem(reason, label=_("選んだ理由"), limit=MAX_REASON):
         raise VisitError(problem)
     with immediate(db):
         if draw_id is not None:
@@ -66,9 +68,9 @@ def _check_draw(db, draw_id, campaign_id, staff_id):
     """A draw starts only the visit of the person it chose, once."""
     row = db.execute("SELECT kind, campaign_id, chosen_id FROM draws WHERE id = ?", [draw_id]).fetchone()
     if row is None or row != ("staff", campaign_id, staff_id):
-        raise VisitError("抽選記録がこの職員の抽選ではありません。")
+        raise VisitError(_("抽選記録がこの職員の抽選ではありません。"))
     if db.execute("SELECT 1 FROM visits WHERE draw_id = ? AND supersedes_id IS NULL", [draw_id]).fetchone():
-        raise VisitError("この抽選記録では既に実地監査が始まっています。")
+        raise VisitError(_("この抽選記録では既に実地監査が始まっています。"))
 
 
 def _add_auditor(db, visit_id, user_id, role, added_by):
@@ -82,14 +84,14 @@ def add_co_auditor(db, visit_id, user_id, co_auditor_id):
         visit = open_visit(db, visit_id)
         user = db.execute("SELECT role, active FROM users WHERE id = ?", [co_auditor_id]).fetchone()
         if user is None or user[0] not in ("admin", "auditor") or not user[1]:
-            raise VisitError("共同監査員には、有効な監査員のアカウントを選んでください。")
+            raise VisitError(_("共同監査員には、有効な監査員のアカウントを選んでください。"))
         is_lead = db.execute("SELECT 1 FROM visit_auditors WHERE visit_id = ? AND user_id = ? AND role = 'lead'",
                              [visit_id, user_id]).fetchone()
         if not is_lead and not _is_admin(db, user_id):
-            raise VisitNotMember("共同監査員を加えられるのは、主担当の監査員か監査責任者だけです。")
+            raise VisitNotMember(_("共同監査員を加えられるのは、主担当の監査員か監査責任者だけです。"))
         if db.execute("SELECT 1 FROM visit_auditors WHERE visit_id = ? AND user_id = ?",
                       [visit_id, co_auditor_id]).fetchone():
-            raise VisitError("この監査員は既にこの実地監査の担当です。")
+            raise VisitError(_("この監査員は既にこの実地監査の担当です。"))
         _add_auditor(db, visit["id"], co_auditor_id, "co", user_id)
         audit.record(db, user_id=user_id, action="add_auditor", entity="visit", entity_id=visit_id,
                      after={"user_id": co_auditor_id})
@@ -126,8 +128,8 @@ def get_visit(db, visit_id):
 def list_visits(db, *, campaign_id=None, staff_id=None, limit=100):
     """Recent visits, newest first, with person, section and progress."""
     conditions = [(column, value) for column, value in (("v.campaign_id", campaign_id), ("v.staff_id", staff_id)) if value]
-    where = "WHERE " + " AND ".join(f"{column} = ?" for column, _ in conditions) if conditions else ""
-    params = [value for _, value in conditions]
+    where = "WHERE " + " AND ".join(f"{column} = ?" for column, _value in conditions) if conditions else ""
+    params = [value for _column, value in conditions]
     return list(db.query(
         f"""
         SELECT v.id, v.status, v.started_at, v.locked_at, v.version, v.draw_id, v.selection_reason,
@@ -150,17 +152,17 @@ def save_change(db, visit_id, user_id, *, key, field, value, changed_at, check_c
     a day off the server's is not trusted, and the server's time is used instead.
     """
     if not isinstance(key, str) or not KEY.match(key):
-        raise VisitError("変更の識別子が正しくありません。")
+        raise VisitError(_("変更の識別子が正しくありません。"))
     if not isinstance(field, str) or field not in FIELDS:
-        raise VisitError("保存できない項目です。")
+        raise VisitError(_("保存できない項目です。"))
     if not all(isinstance(v, (str, type(None))) for v in (value, changed_at, check_code)):
-        raise VisitError("送られた値の形式が正しくありません。画面を再読み込みしてください。")
+        raise VisitError(_("送られた値の形式が正しくありません。画面を再読み込みしてください。"))
     target = json.dumps([visit_id, field, check_code if field != "comment" else None])
     with immediate(db):
         done = db.execute("SELECT response, target FROM idempotency_keys WHERE key = ?", [key]).fetchone()
         if done:
             if done[1] is not None and done[1] != target:
-                raise VisitConflict("この変更の識別子は別の入力に使われています。画面を再読み込みしてください。")
+                raise VisitConflict(_("この変更の識別子は別の入力に使われています。画面を再読み込みしてください。"))
             return json.loads(done[0])
         visit = open_visit(db, visit_id, user_id)
         changed_at, distrusted = trusted_time(changed_at)
@@ -191,11 +193,11 @@ def trusted_time(changed_at):
 def _save_result_field(db, visit, user_id, check_code, field, value, changed_at):
     checklist, codes = record.open_checks(db, visit)
     if check_code not in codes:
-        raise VisitError("この訪問に含まれない確認項目です。")
+        raise VisitError(_("この訪問に含まれない確認項目です。"))
     value = (value or "").strip() if field == "remark" else (value or "")
     if field == "result" and value and value not in {r.code for r in checklist.results}:
-        raise VisitError("結果の選択肢にない値です。")
-    if field == "remark" and (problem := texts.problem(value, label="所見", limit=MAX_REMARK, multiline=True)):
+        raise VisitError(_("結果の選択肢にない値です。"))
+    if field == "remark" and (problem := texts.problem(value, label=_("所見"), limit=MAX_REMARK, multiline=True)):
         raise VisitError(problem)
     row = db.execute(
         f"SELECT {field}, {field}_changed_at FROM visit_results WHERE visit_id = ? AND check_code = ?",
@@ -219,7 +221,7 @@ def _save_result_field(db, visit, user_id, check_code, field, value, changed_at)
 
 def _save_comment(db, visit, user_id, value, changed_at):
     value = (value or "").strip()
-    if problem := texts.problem(value, label="総評", limit=MAX_COMMENT, multiline=True):
+    if problem := texts.problem(value, label=_("総評"), limit=MAX_COMMENT, multiline=True):
         raise VisitError(problem)
     if _later(visit["comment_changed_at"], changed_at):
         return False
@@ -233,13 +235,13 @@ def open_visit(db, visit_id, user_id=None):
     """The visit, if it is still open and (given a user) that user is on its team."""
     visit = get_visit(db, visit_id)
     if visit is None:
-        raise VisitError("訪問記録がありません。")
+        raise VisitError(_("訪問記録がありません。"))
     if visit["status"] == "locked":
-        raise VisitLocked("この監査記録は署名済みで確定しています。修正は「訂正」から行ってください。")
+        raise VisitLocked(_("この監査記録は署名済みで確定しています。修正は「訂正」から行ってください。"))
     if retention.is_purged(db, visit_id):
         raise VisitError(PURGED)
     if user_id is not None and not is_member(db, visit_id, user_id):
-        raise VisitNotMember("この実地監査の担当ではありません。主担当の監査員に共同監査員として加えてもらってください。")
+        raise VisitNotMember(_("この実地監査の担当ではありません。主担当の監査員に共同監査員として加えてもらってください。"))
     return visit
 
 
@@ -265,9 +267,9 @@ def add_photo(db, visit_id, user_id, check_code, stored):
         checklist, codes = record.open_checks(db, open_visit(db, visit_id, user_id))
         check = checklist.check(check_code) if check_code in codes else None
         if check is None:
-            raise VisitError("この訪問に含まれない確認項目です。")
+            raise VisitError(_("この訪問に含まれない確認項目です。"))
         if check.photo != "allowed":
-            raise VisitError("この確認項目は写真を撮影しない項目です。")
+            raise VisitError(_("この確認項目は写真を撮影しない項目です。"))
         photo_id = db["photos"].insert(
             {"visit_id": visit_id, "check_code": check_code, "file_name": stored.name, "thumb_name": stored.thumb_name,
              "sha256": stored.sha256, "width": stored.width, "height": stored.height, "size": stored.size,
@@ -285,7 +287,7 @@ def remove_photo(db, visit_id, photo_id, user_id):
         row = db.execute("SELECT check_code FROM photos WHERE id = ? AND visit_id = ? AND deleted_at IS NULL",
                          [photo_id, visit_id]).fetchone()
         if row is None:
-            raise VisitError("写真がありません。")
+            raise VisitError(_("写真がありません。"))
         db["photos"].update(photo_id, {"deleted_at": now_iso()})
         audit.record(db, user_id=user_id, action="remove_photo", entity="visit", entity_id=visit_id,
                      before={"check": row[0], "photo_id": photo_id})
@@ -304,17 +306,17 @@ def amend(db, visit_id, user_id, reason):
     """
     reason = (reason or "").strip()
     if not reason:
-        raise VisitError("訂正の理由を入力してください。")
-    if problem := texts.problem(reason, label="訂正の理由", limit=MAX_REASON):
+        raise VisitError(_("訂正の理由を入力してください。"))
+    if problem := texts.problem(reason, label=_("訂正の理由"), limit=MAX_REASON):
         raise VisitError(problem)
     with immediate(db):
         visit = get_visit(db, visit_id)
         if visit is None or visit["status"] != "locked":
-            raise VisitError("訂正できるのは署名済みで確定した記録だけです。")
+            raise VisitError(_("訂正できるのは署名済みで確定した記録だけです。"))
         if retention.is_purged(db, visit_id):
             raise VisitError(PURGED)
         if visit["superseded_by"]:
-            raise VisitConflict("この記録は既に訂正されています。最新の版を訂正してください。")
+            raise VisitConflict(_("この記録は既に訂正されています。最新の版を訂正してください。"))
         signed = record.load(db, visit_id)
         # The correction covers the same checks as the signed version, whatever the roster says now.
         scope = record.scope_json([step.check.code for step in signed.steps], signed.subject)

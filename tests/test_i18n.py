@@ -1,13 +1,21 @@
-"""Japanese first, English complete: every UI string has an English translation."""
+"""Japanese first, English complete: every UI string has an English translation, domain errors included (CLI: Japanese)."""
+import html
+import io
+import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask import session
 
-from spotcheck import auth, crosscheck, draw, followups, imports, roster, signatures, trail
+from spotcheck import auth, campaigns, crosscheck, draw, followups, imports, photos, roster, signatures, trail, visits
+from spotcheck.draw import Candidate
+from spotcheck.i18n import translated
 from spotcheck.views.reports import EXPORT_LABELS
 from spotcheck.importing import COUNT_LABELS
 from spotcheck.views import ERROR_MESSAGES
+from tests.factories import change, fill_all, sign_both, soon
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "spotcheck/translations/en/LC_MESSAGES/messages.po"
@@ -22,7 +30,7 @@ def ui_strings():
               *signatures.ROLES.values(), *draw.WEIGHT_LABELS.values(), *followups.STATES.values(),
               *followups.SEVERITY.values(), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
               *EXPORT_LABELS.values(), *trail.ENTITIES.values(), *trail.ACTIONS.values(),
-              *trail.FIELDS.values(), "値"]
+              *trail.FIELDS.values(), "値", *campaigns.REPORT_TEXTS.values()]
     return marked | set(labels)
 
 
@@ -45,3 +53,135 @@ def test_unknown_language_is_ignored(client, login):
     login("admin")
     client.post("/language", data={"lang": "xx"})
     assert 'lang="ja"' in client.get("/").get_data(as_text=True)
+
+
+JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+FLASHED_ERROR = re.compile(r'<p class="flash error" role="alert">(.*?)</p>', re.S)
+
+
+def speak(client, lang):
+    """Choose the interface language the way a user does (Japanese is the default: nothing to choose)."""
+    if lang == "en":
+        client.post("/language", data={"lang": "en"})
+
+
+def flashed_error(response):
+    [message] = FLASHED_ERROR.findall(response.get_data(as_text=True))
+    return html.unescape(message)
+
+
+def expect(lang, japanese, english):
+    """The message for this language; the English one must hold no Japanese at all."""
+    assert not JAPANESE.search(english)
+    return english if lang == "en" else japanese
+
+
+def test_a_domain_error_is_japanese_in_the_cli_context_and_english_in_an_english_request(app):
+    with pytest.raises(auth.AccountError) as raised:
+        auth.check_password("short")
+    with app.app_context():  # what a CLI command runs in: no request, no session
+        assert str(raised.value) == "パスワードは 10 文字以上にしてください。"
+    with app.test_request_context():
+        assert str(raised.value) == "パスワードは 10 文字以上にしてください。"
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert str(raised.value) == "The password must be at least 10 characters long."
+        assert translated(photos.PhotoError(photos.TOO_LARGE, mb="15")) == "The photo is too large (limit 15 MB)."
+    assert str(photos.PhotoError(photos.TOO_LARGE, mb="15")) == "写真が大きすぎます（上限 15 MB）。"
+
+
+def test_cli_messages_stay_japanese(runner, db, city, make_user):
+    result = runner.invoke(args=["create-user", "ok-name", "--role", "auditor", "--password-stdin"], input="short\n")
+    assert result.exit_code == 1 and "パスワードは 10 文字以上にしてください。" in result.output
+    draw_id, _chosen = draw.record_draw(db, campaign_id=city["id"], kind="staff", section_id=None,
+                                        pool=[Candidate(1, 1), Candidate(2, 1)], options={},
+                                        user_id=make_user("auditor"))
+    result = runner.invoke(args=["verify-draw", str(draw_id)])
+    assert result.exit_code == 0 and "抽選記録は正しく、再計算した結果と一致します。" in result.output
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_bad_campaign_code_is_refused_in_the_chosen_language(client, login, lang):
+    login("admin")
+    speak(client, lang)
+    response = client.post("/admin/campaigns", data={"code": "bad code!", "title": "x"})
+    assert response.status_code == 422
+    assert flashed_error(response) == expect(
+        lang, "キャンペーンコードは半角英数字と _ - の 20 文字までにしてください（例: R6）。",
+        "The campaign code must be up to 20 letters, digits, _ or - (e.g. R6).")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("form, japanese, english", [
+    ({"password": "short"}, "パスワードは 10 文字以上にしてください。",
+     "The password must be at least 10 characters long."),
+    ({"display_name": "名前\x07"}, "表示名に使えない制御文字が含まれています。",
+     "Display name contains control characters that are not allowed."),
+])
+def test_a_bad_user_is_refused_in_the_chosen_language(client, login, db, lang, form, japanese, english):
+    login("admin")
+    speak(client, lang)
+    response = client.post("/admin/users", data={"username": "new-user", "password": "long enough pw",
+                                                 "role": "auditor", **form})
+    assert response.status_code == 422 and flashed_error(response) == expect(lang, japanese, english)
+    assert db.execute("SELECT count(*) FROM users WHERE username = 'new-user'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_refused_visit_change_answers_json_in_the_chosen_language(client, login, db, visit, lang):
+    visits.add_co_auditor(db, visit["id"], visit["auditor"], login("auditor", "tablet"))
+    speak(client, lang)
+    response = client.post(f"/visits/{visit['id']}/changes", json={
+        "key": "r" * 20, "field": "remark", "check": "clear_desk", "value": "x" * (visits.MAX_REMARK + 1)})
+    assert response.status_code == 422
+    assert response.get_json()["error"] == expect(
+        lang, "所見は 2000 文字以内にしてください（いま 2,001 文字）。",
+        "Remarks must be at most 2000 characters (it is 2,001 now).")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_refused_photo_answers_in_the_chosen_language(client, login, db, visit, lang):
+    visits.add_co_auditor(db, visit["id"], visit["auditor"], login("auditor", "camera"))
+    speak(client, lang)
+    response = client.post(f"/visits/{visit['id']}/photos", content_type="multipart/form-data",
+                           data={"check": "external_media", "photo": (io.BytesIO(b"<html></html>"), "x.jpg")})
+    assert response.status_code == 422
+    assert response.get_json()["error"] == expect(lang, "JPEG または PNG の写真を選んでください。",
+                                                  "Choose a JPEG or PNG photo.")
+
+
+@pytest.fixture
+def finding(db, visit):
+    """A locked visit with one 重大, so one open follow-up."""
+    fill_all(db, visit)
+    change(db, visit, "result", "major", check="external_media", at=soon(60))
+    sign_both(db, visit)
+    [row] = followups.listing(db)
+    return row
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("data, japanese, english", [
+    ({"report": ""}, "講じた措置を入力してください。", "Enter the measures taken."),
+    ({"report": "回収した", "photo": b"not a photo"},
+     "JPEG または PNG の写真を選んでください。", "Choose a JPEG or PNG photo."),
+])
+def test_a_refused_follow_up_step_is_flashed_in_the_chosen_language(client, login, db, finding, lang, data,
+                                                                    japanese, english):
+    login("admin")
+    speak(client, lang)
+    data = {key: (io.BytesIO(value), "x.jpg") if key == "photo" else value for key, value in data.items()}
+    response = client.post(f"/followups/{finding['id']}/report", data=data, content_type="multipart/form-data",
+                           follow_redirects=True)
+    assert flashed_error(response) == expect(lang, japanese, english)
+    assert followups.get(db, finding["id"])["state"] == "open"
+
+
+def test_draw_findings_read_english_and_stay_escaped(client, login, db, city):
+    draw_id, _chosen = draw.record_draw(db, campaign_id=city["id"], kind="staff", section_id=None,
+                                        pool=[Candidate(1, 1), Candidate(2, 1)], options={}, user_id=login("admin"))
+    speak(client, "en")
+    assert "The draw record is intact" in client.get(f"/draws/{draw_id}").get_data(as_text=True)
+    db.execute("UPDATE draws SET method = '<b>forged</b>' WHERE id = ?", [draw_id])
+    page = client.get(f"/draws/{draw_id}").get_data(as_text=True)
+    assert "Draw method &#34;&lt;b&gt;forged&lt;/b&gt;&#34; cannot be verified" in page and "<b>forged" not in page

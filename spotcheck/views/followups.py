@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import followups, photos, roster
 from ..db import get_db
+from ..i18n import translated
 from ..security import roles
 
 bp = Blueprint("followups", __name__)
@@ -63,7 +64,7 @@ def report(followup_id):
     except (photos.PhotoError, followups.FollowupError) as error:
         if photo:
             photos.discard(folder, photo)
-        flash(str(error), "error")
+        flash(translated(error), "error")
     else:
         flash(_("改善報告を提出しました。監査員が再確認します。"), "success")
     return redirect(url_for("followups.followup_detail", followup_id=followup_id))

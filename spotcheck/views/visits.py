@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .. import audit, auth, campaigns, draw, issuance, photos, record, roster, signatures, trail, visits
 from ..db import get_db
+from ..i18n import translated
 from ..security import roles
 
 bp = Blueprint("visits", __name__)
@@ -185,7 +186,7 @@ def upload_photo(visit_id):
     try:
         stored = photos.process(upload.read(), photo_folder())
     except photos.PhotoError as error:
-        return jsonify(error=str(error)), 422
+        return jsonify(error=translated(error)), 422
     try:
         photo_id = visits.add_photo(get_db(), visit_id, current_user.id, request.form.get("check"), stored)
     except visits.VisitError as error:
