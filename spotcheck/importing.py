@@ -4,9 +4,11 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from . import audit
 from .clock import now_iso
-from .tabular import RawTable, TableError, normalize, read_table
+from .tabular import Message, RawTable, TableError, normalize, read_table
 
 MAX_LISTED_ERRORS = 50
 TRUE_WORDS = {"有", "あり", "○", "〇", "◯", "1", "TRUE", "YES", "Y", "はい"}
@@ -63,7 +65,8 @@ class Problems:
         self.messages = []
 
     def add(self, line, column, problem):
-        self.messages.append(f"{self.filename}:{line}: {column}: {problem}")
+        """One problem; `column` is a header as the file has it, or a known column's label (shown translated)."""
+        self.messages.append(f"{self.filename}:{line}: {_(column) if column else column}: {problem}")
 
     def raise_if_any(self):
         if self.messages:
@@ -74,7 +77,7 @@ def cap(messages):
     """The first 50 messages, then how many more there were."""
     if len(messages) <= MAX_LISTED_ERRORS:
         return list(messages)
-    return messages[:MAX_LISTED_ERRORS] + [f"ほか {len(messages) - MAX_LISTED_ERRORS} 件のエラーがあります。"]
+    return messages[:MAX_LISTED_ERRORS] + [_("ほか %(count)s 件のエラーがあります。", count=len(messages) - MAX_LISTED_ERRORS)]
 
 
 def read(data, filename, max_rows):
@@ -82,7 +85,8 @@ def read(data, filename, max_rows):
     try:
         return read_table(data, filename, max_rows=max_rows)
     except TableError as error:
-        raise ImportRejected(error.messages) from None
+        # The reader may not import Flask-Babel: its messages carry their catalogue id, translated here.
+        raise ImportRejected([m.translated(_) if isinstance(m, Message) else m for m in error.messages]) from None
 
 
 def map_columns(table: RawTable, columns, filename, item_column=None):
@@ -98,17 +102,17 @@ def map_columns(table: RawTable, columns, filename, item_column=None):
         item = None if column or item_column is None else item_column(header)
         if column is not None:
             if column.key in found:
-                problems.add(1, header, "同じ列が2つあります。")
+                problems.add(1, header, _("同じ列が2つあります。"))
             found[column.key] = index
         elif item is not None:
             if item in items:
-                problems.add(1, header, f"項目 {item} の列が2つあります。")
+                problems.add(1, header, _("項目 %(item)s の列が2つあります。", item=item))
             items[item] = index
         elif header:
             ignored.append(header)
     for column in columns:
         if column.required and column.key not in found:
-            problems.add(1, column.ja, f"必須の列「{column.ja}」（{column.en}）がありません。")
+            problems.add(1, column.ja, _("必須の列「%(column)s」（%(alias)s）がありません。", column=_(column.ja), alias=column.en))
     problems.raise_if_any()
     notices = [f"次の列は使わないため無視しました: {'、'.join(ignored)}"] if ignored else []
     return found, items, notices

@@ -4,6 +4,8 @@ import sys
 import unicodedata
 from typing import NamedTuple
 
+from flask_babel import gettext as _
+
 from . import texts
 from .clock import now_iso
 from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, parse_flag, read, record_import
@@ -45,7 +47,7 @@ _KATAKANA = str.maketrans({chr(code): chr(code + 0x60) for code in range(ord("�
 def plan_sections(db, data, filename, *, max_rows=200_000):
     """Validate a sections file and work out what importing it would change."""
     table = read(data, filename, max_rows)
-    index, _, notices = map_columns(table, SECTION_COLUMNS, filename)
+    index, _items, notices = map_columns(table, SECTION_COLUMNS, filename)
     existing = {row["code"]: row for row in db.query("SELECT * FROM sections")}
     pad = ZeroPadder(list(existing) + _text_codes(table, index["code"]))
     problems, seen, records = Problems(filename), {}, {}
@@ -53,18 +55,18 @@ def plan_sections(db, data, filename, *, max_rows=200_000):
         cell = lambda key: row.cells[index[key]]  # noqa: E731 — reads better than four lookups
         code = pad(normalize(cell("code")))
         if not CODE_PATTERN.match(code):
-            problems.add(row.line, "所属コード", f"「{code}」は所属コードとして使えません（半角英数字 20 文字まで）。")
+            problems.add(row.line, "所属コード", _("「%(code)s」は所属コードとして使えません（半角英数字 20 文字まで）。", code=code))
         elif code in seen:
-            problems.add(row.line, "所属コード", f"{code} が {seen[code]} 行目と重複しています。")
+            problems.add(row.line, "所属コード", _("%(code)s が %(line)s 行目と重複しています。", code=code, line=seen[code]))
         seen.setdefault(code, row.line)
         record = {"code": code, "name": cell("name").strip()}
         if not record["name"]:
-            problems.add(row.line, "所属名", "空欄です。")
+            problems.add(row.line, "所属名", _("空欄です。"))
         _check_text(problems, row.line, "所属名", record["name"])
         for key, label in (("my_number", "特定個人情報"), ("outsourced", "業務委託システム")):
             flag = parse_flag(cell(key))
             if flag is None:
-                problems.add(row.line, label, f"「{cell(key)}」は 有/無 として読めません。")
+                problems.add(row.line, label, _("「%(value)s」は 有/無 として読めません。", value=cell(key)))
             record[key] = int(bool(flag))
         records[code] = record
     problems.raise_if_any()
@@ -88,7 +90,7 @@ def apply_sections(db, plan, user_id):
 def plan_staff(db, data, filename, *, max_rows=200_000):
     """Validate a roster and work out who is new, changed, unchanged or retired."""
     table = read(data, filename, max_rows)
-    index, _, notices = map_columns(table, STAFF_COLUMNS, filename)
+    index, _items, notices = map_columns(table, STAFF_COLUMNS, filename)
     sections = {code: id_ for id_, code in db.execute("SELECT id, code FROM sections")}
     existing = _stored_staff(db)
     pad_staff = ZeroPadder(list(existing) + _text_codes(table, index["staff_no"]))
@@ -105,28 +107,30 @@ def plan_staff(db, data, filename, *, max_rows=200_000):
         cells, line = row.cells, row.line
         staff_no = pad_staff(normalize(cells[at["staff_no"]]))
         if not CODE_PATTERN.match(staff_no):
-            problems.add(line, "職員番号", f"「{staff_no}」は職員番号として使えません（半角英数字 20 文字まで）。")
+            problems.add(line, "職員番号", _("「%(code)s」は職員番号として使えません（半角英数字 20 文字まで）。", code=staff_no))
         elif staff_no in seen:
-            problems.add(line, "職員番号", f"{staff_no} が {seen[staff_no]} 行目と重複しています。")
+            problems.add(line, "職員番号", _("%(code)s が %(line)s 行目と重複しています。", code=staff_no, line=seen[staff_no]))
         else:
             seen[staff_no] = line
         name = cells[at["name"]]
         if not name:
-            problems.add(line, "氏名", "空欄です。")
+            problems.add(line, "氏名", _("空欄です。"))
         kana = cells[at["kana"]] if at["kana"] is not None else ""
         dept_code = pad_section(section_code_of[cells[at["dept_code"]]])
         dept_name = cells[at["dept_name"]] if at["dept_name"] is not None else ""
         if dept_code not in sections and dept_code not in new_sections:
             if not dept_name:
-                problems.add(line, "所属コード", f"{dept_code or '（空欄）'} は所属一覧にありません（所属名の列があれば新しい所属として登録します）。")
+                problems.add(line, "所属コード", _("%(code)s は所属一覧にありません（所属名の列があれば新しい所属として登録します）。",
+                                                code=dept_code or _("（空欄）")))
             elif CODE_PATTERN.match(dept_code):
                 new_sections[dept_code] = dept_name
         employment = employment_of[cells[at["employment"]]]
         if employment is None:
-            problems.add(line, "任用区分", f"「{cells[at['employment']]}」は {'/'.join(EMPLOYMENT.values())} のいずれでもありません。")
+            problems.add(line, "任用区分", _("「%(value)s」は %(choices)s のいずれでもありません。", value=cells[at["employment"]],
+                                              choices="/".join(_(label) for label in EMPLOYMENT.values())))
         uses_pc = flag_of[cells[at["uses_pc"]]]
         if uses_pc is None:
-            problems.add(line, "PC使用", f"「{cells[at['uses_pc']]}」は 有/無 として読めません。")
+            problems.add(line, "PC使用", _("「%(value)s」は 有/無 として読めません。", value=cells[at["uses_pc"]]))
         if not texts_clean:
             for label, text in (("氏名", name), ("フリガナ", kana), ("所属名", dept_name)):
                 _check_text(problems, line, label, text)
@@ -343,7 +347,7 @@ def counts(db):
 
 def _check_text(problems, line, label, text):
     """A name with control characters or bidi overrides is refused: it would print differently than it is."""
-    if problem := texts.problem(text, label=label, limit=MAX_NAME):
+    if problem := texts.problem(text, label=_(label), limit=MAX_NAME):
         problems.add(line, label, problem)
 
 

@@ -2,6 +2,8 @@
 import functools
 import re
 
+from flask_babel import gettext as _
+
 from . import aggregates
 from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
@@ -33,16 +35,17 @@ def plan_import(db, campaign, data, filename, *, max_rows=200_000):
     """Validate a self-check results file for a campaign and work out what would change."""
     if db.execute("SELECT 1 FROM purged_campaigns WHERE campaign_id = ?", [campaign["id"]]).fetchone():
         # Its answers are gone; a new import would recount the kept tallies from this file alone.
-        raise ImportRejected([f"キャンペーン「{campaign['code']}」は保存期間満了により廃棄済みです。取り込めません。"])
+        raise ImportRejected([_("キャンペーン「%(code)s」は保存期間満了により廃棄済みです。取り込めません。", code=campaign["code"])])
     sheet = pinned_selfcheck(db, campaign)
     table = read(data, filename, max_rows)
     index, items, notices = map_columns(table, COLUMNS, filename, item_column=item_number)
     problems = Problems(filename)
     known = {item.no for item in sheet.items}
     for no in sorted(set(items) - known):
-        problems.add(1, table.header[items[no]], f"項目 {no} はセルフチェックシートにありません（{min(known)}〜{max(known)}）。")
+        problems.add(1, table.header[items[no]], _("項目 %(no)s はセルフチェックシートにありません（%(first)s〜%(last)s）。",
+                                                   no=no, first=min(known), last=max(known)))
     if not items:
-        problems.add(1, "項目", "回答の列（1〜35、No.1、項目1、Q1 など）が 1 つもありません。")
+        problems.add(1, "項目", _("回答の列（1〜35、No.1、項目1、Q1 など）が 1 つもありません。"))
     problems.raise_if_any()
 
     people = {
@@ -61,10 +64,10 @@ def plan_import(db, campaign, data, filename, *, max_rows=200_000):
         staff_no = pad(normalize(row.cells[index["staff_no"]]))
         person = people.get(staff_no)
         if person is None:
-            problems.add(row.line, "職員番号", f"{staff_no or '（空欄）'} は職員名簿にありません。")
+            problems.add(row.line, "職員番号", _("%(code)s は職員名簿にありません。", code=staff_no or _("（空欄）")))
             continue
         if staff_no in seen:
-            problems.add(row.line, "職員番号", f"{staff_no} が {seen[staff_no]} 行目と重複しています。")
+            problems.add(row.line, "職員番号", _("%(code)s が %(line)s 行目と重複しています。", code=staff_no, line=seen[staff_no]))
             continue
         seen[staff_no] = row.line
         answered_on = None
@@ -77,7 +80,8 @@ def plan_import(db, campaign, data, filename, *, max_rows=200_000):
         for no, column in items.items():
             answer = parse(row.cells[column])
             if answer is None:
-                problems.add(row.line, table.header[column], f"「{row.cells[column]}」は回答の選択肢にありません（①②③・1〜3・A〜D・N・-・空欄）。")
+                problems.add(row.line, table.header[column],
+                             _("「%(value)s」は回答の選択肢にありません（①②③・1〜3・A〜D・N・-・空欄）。", value=row.cells[column]))
                 continue
             in_scope = applies(group_of[no], uses_pc=person["uses_pc"], my_number=person["my_number"], outsourced=person["outsourced"])
             if in_scope:
@@ -141,7 +145,7 @@ def _stored(db, campaign_id):
         " LEFT JOIN selfcheck_answers a ON a.response_id = r.id WHERE r.campaign_id = ?",
         [campaign_id],
     ):
-        _, answers = stored.setdefault(staff_id, (answered_on, {}))
+        _answered_on, answers = stored.setdefault(staff_id, (answered_on, {}))
         if item_no is not None:
             answers[item_no] = (answer, flag)
     return stored

@@ -58,15 +58,20 @@ CONTROL_BYTES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20
 CP932_UNASSIGNED = ("\x80", "\uf8f0", "\uf8f1", "\uf8f2", "\uf8f3")
 MARKUP_STARTS = ("<?xml", "<html", "<!doctype")
 
-MSG_EMPTY = "ファイルが空です。"
-MSG_HEADER_ONLY = "見出し行だけで、データ行がありません。"
-MSG_XLS = "古い Excel 形式（.xls）には対応していません。Excel で「.xlsx」または「CSV UTF-8」で保存し直してください。"
-MSG_ENCRYPTED = "パスワードで保護された Excel ファイルは読み込めません。パスワードを解除して保存し直してください。"
-MSG_NOT_A_TABLE = "CSV でも Excel（.xlsx）でもないようです。"
-MSG_ENCODING = "文字コードを判別できません。UTF-8 または Shift_JIS（CP932）で保存してください。"
-MSG_BROKEN_XLSX = "Excel ファイル（.xlsx）として開けません。ファイルが壊れているか、別の形式です。"
-MSG_TOO_BIG = "展開後のサイズが大きすぎるため読み込めません。"
-MSG_BAD_CSV = "CSV の形式が正しくありません（「\"」で始まるセルが閉じられていないか、セルが長すぎます）。"
+def N_(msgid: str) -> str:
+    """Mark a message for the catalogue; this module may not import Flask-Babel, so importing translates it."""
+    return msgid
+
+
+MSG_EMPTY = N_("ファイルが空です。")
+MSG_HEADER_ONLY = N_("見出し行だけで、データ行がありません。")
+MSG_XLS = N_("古い Excel 形式（.xls）には対応していません。Excel で「.xlsx」または「CSV UTF-8」で保存し直してください。")
+MSG_ENCRYPTED = N_("パスワードで保護された Excel ファイルは読み込めません。パスワードを解除して保存し直してください。")
+MSG_NOT_A_TABLE = N_("CSV でも Excel（.xlsx）でもないようです。")
+MSG_ENCODING = N_("文字コードを判別できません。UTF-8 または Shift_JIS（CP932）で保存してください。")
+MSG_BROKEN_XLSX = N_("Excel ファイル（.xlsx）として開けません。ファイルが壊れているか、別の形式です。")
+MSG_TOO_BIG = N_("展開後のサイズが大きすぎるため読み込めません。")
+MSG_BAD_CSV = N_("CSV の形式が正しくありません（「\"」で始まるセルが閉じられていないか、セルが長すぎます）。")
 
 _NO_NUMBERS: frozenset[int] = frozenset()
 
@@ -343,7 +348,7 @@ def _typed_cells(values, name: str, line: int) -> tuple[tuple[str, ...], frozens
             numeric.append(index)
         text = _cell_text(value)
         if text is None:
-            raise _error(name, f"{index + 1} 列目のセルを読み取れません。", line=line)
+            raise _error(name, N_("%(column)s 列目のセルを読み取れません。"), line=line, column=index + 1)
         cells.append(text.strip())
     return tuple(cells), frozenset(numeric) if numeric else _NO_NUMBERS
 
@@ -411,11 +416,11 @@ def _build_table(
             unnamed = [index for index, text in enumerate(header) if not text]
             continue
         if len(rows) >= max_rows:
-            raise _error(name, f"行数が多すぎます（上限 {max_rows:,} 行）。")
+            raise _error(name, N_("行数が多すぎます（上限 %(limit)s 行）。"), limit=f"{max_rows:,}")
         orphans = _orphan_columns(cells, len(header), unnamed)
         if orphans:
             columns = "、".join(map(str, orphans))
-            problems.append(_message(name, f"見出しのない列（{columns} 列目）に値があります。", line))
+            problems.append(_message(name, N_("見出しのない列（%(column)s 列目）に値があります。"), line, column=columns))
         rows.append(Row(line, _fit(cells, len(header)), _clip(numeric, len(header))))
     if header is None:
         raise _error(name, MSG_EMPTY)
@@ -462,14 +467,30 @@ def _cap(messages: list[str]) -> list[str]:
     """The first 50 messages, then how many more there were."""
     if len(messages) <= MAX_LISTED_ERRORS:
         return messages
-    return messages[:MAX_LISTED_ERRORS] + [f"ほか {len(messages) - MAX_LISTED_ERRORS} 件のエラーがあります。"]
+    return messages[:MAX_LISTED_ERRORS] + [Message(MORE_ERRORS, {"count": len(messages) - MAX_LISTED_ERRORS})]
 
 
-def _message(name: str, text: str, line: int | None = None) -> str:
+MORE_ERRORS = N_("ほか %(count)s 件のエラーがあります。")
+
+
+class Message(str):
+    """A Japanese message that still knows its catalogue id and values, so a screen can show it translated."""
+
+    def __new__(cls, msgid: str, values: dict, prefix: str = ""):
+        message = super().__new__(cls, prefix + (msgid % values if values else msgid))
+        message.msgid, message.values, message.prefix = msgid, values, prefix
+        return message
+
+    def translated(self, gettext) -> str:
+        """The same message through `gettext` (the caller's catalogue)."""
+        return self.prefix + gettext(self.msgid, **self.values)
+
+
+def _message(name: str, text: str, line: int | None = None, **values) -> Message:
     """`file: text`, or `file:line: text` when the problem has a line."""
-    return f"{name}: {text}" if line is None else f"{name}:{line}: {text}"
+    return Message(text, values, f"{name}: " if line is None else f"{name}:{line}: ")
 
 
-def _error(name: str, text: str, *, line: int | None = None) -> TableError:
+def _error(name: str, text: str, *, line: int | None = None, **values) -> TableError:
     """A TableError with one message naming the file."""
-    return TableError(_message(name, text, line))
+    return TableError(_message(name, text, line, **values))

@@ -9,7 +9,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask import session
 
-from spotcheck import auth, campaigns, crosscheck, draw, followups, imports, photos, roster, signatures, trail, visits
+from spotcheck import (auth, campaigns, crosscheck, draw, followups, imports, photos, roster, selfcheck, signatures, trail,
+                       visits)
 from spotcheck.draw import Candidate
 from spotcheck.i18n import translated
 from spotcheck.views.reports import EXPORT_LABELS
@@ -30,7 +31,8 @@ def ui_strings():
               *signatures.ROLES.values(), *draw.WEIGHT_LABELS.values(), *followups.STATES.values(),
               *followups.SEVERITY.values(), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
               *EXPORT_LABELS.values(), *trail.ENTITIES.values(), *trail.ACTIONS.values(),
-              *trail.FIELDS.values(), "値", *campaigns.REPORT_TEXTS.values()]
+              *trail.FIELDS.values(), "値", *campaigns.REPORT_TEXTS.values(),
+              *(c.ja for c in (*roster.SECTION_COLUMNS, *roster.STAFF_COLUMNS, *selfcheck.COLUMNS))]
     return marked | set(labels)
 
 
@@ -185,3 +187,45 @@ def test_draw_findings_read_english_and_stay_escaped(client, login, db, city):
     db.execute("UPDATE draws SET method = '<b>forged</b>' WHERE id = ?", [draw_id])
     page = client.get(f"/draws/{draw_id}").get_data(as_text=True)
     assert "Draw method &#34;&lt;b&gt;forged&lt;/b&gt;&#34; cannot be verified" in page and "<b>forged" not in page
+
+
+IMPORT_ERRORS = re.compile(r'<ol class="errors">(.*?)</ol>', re.S)
+
+
+def import_errors(client, kind, data, name):
+    response = client.post("/admin/imports", data={"kind": kind, "campaign_id": "", "file": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    listed = IMPORT_ERRORS.search(response.get_data(as_text=True)).group(1)
+    return [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", listed)]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_rejected_roster_lists_its_problems_in_the_chosen_language(client, login, city, lang):
+    login("admin")
+    speak(client, lang)
+    rows = "職員番号,氏名,フリガナ,所属コード,任用区分,PC使用\r\n000201,,,0101,正規職員,たぶん\r\n000201,山田,,9999,臨時,有\r\n"
+    expected = {"ja": [
+        "roster.csv:2: 氏名: 空欄です。",
+        "roster.csv:2: PC使用: 「たぶん」は 有/無 として読めません。",
+        "roster.csv:3: 職員番号: 000201 が 2 行目と重複しています。",
+        "roster.csv:3: 所属コード: 9999 は所属一覧にありません（所属名の列があれば新しい所属として登録します）。",
+        "roster.csv:3: 任用区分: 「臨時」は 正規職員/会計年度任用職員/再任用職員/その他 のいずれでもありません。",
+    ], "en": [
+        "roster.csv:2: Name: It is blank.",
+        'roster.csv:2: Uses a PC: "たぶん" cannot be read as yes/no (有/無).',
+        "roster.csv:3: Staff no.: 000201 is a duplicate of line 2.",
+        "roster.csv:3: Section code: 9999 is not in the section list (with a section name column it would be added as a"
+        " new section).",
+        'roster.csv:3: Employment: "臨時" is none of Regular staff/Fiscal-year appointee/Re-appointed staff/Other.',
+    ]}
+    assert import_errors(client, "staff", rows.encode(), "roster.csv") == expected[lang]
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("ja", ["empty.csv: ファイルが空です。"]), ("en", ["empty.csv: The file is empty."]),
+])
+def test_an_unreadable_file_is_refused_in_the_chosen_language(client, login, lang, expected):
+    login("admin")
+    speak(client, lang)
+    assert import_errors(client, "sections", b"", "empty.csv") == expected
