@@ -6,7 +6,8 @@
 The roster is generated once (the demo's generators, 300 sections) and written as the city's HR
 system exports it: an .xlsx (staff numbers as text) and a UTF-8-with-BOM CSV, in a temporary folder.
 Then, in one process, each run times:
-(a) `tabular.read_table` of the .xlsx and of the CSV (bytes in, RawTable out);
+(a) `tabular.read_table` of the .xlsx and of the CSV (bytes in, RawTable out), as an import runs it
+    (the cyclic garbage collector paused);
 (b) the whole roster import, `imports.plan` + `imports.apply`, of each file into a fresh database
     migrated by the app that already holds the 300 sections;
 (c) the baseline: one `executemany` of the same finished rows (section id resolved, search key
@@ -115,7 +116,12 @@ def whole_import(db, data, filename):
 
 def benchmark(args, workdir):
     """Generate the files, then time reading, importing and the baseline over the runs."""
+    from spotcheck.imports import collector_paused
     from spotcheck.tabular import read_table
+
+    def read_as_imported(*args, **kwargs):
+        with collector_paused():  # as imports.plan reads it, so "less reading" subtracts what the import spent
+            return read_table(*args, **kwargs)
 
     load_before = os.getloadavg()
     (sections_csv, paths, people), generate_s = timed(build_files, workdir, args.staff, args.sections)
@@ -126,7 +132,7 @@ def benchmark(args, workdir):
     baseline = []
     for run in range(args.runs):
         for fmt in data:
-            table, seconds = timed(read_table, data[fmt], paths[fmt].name, max_rows=200_000)
+            table, seconds = timed(read_as_imported, data[fmt], paths[fmt].name, max_rows=200_000)
             assert len(table.rows) == args.staff, len(table.rows)
             read[fmt].append(seconds)
             del table
@@ -166,7 +172,7 @@ def benchmark(args, workdir):
         "reimport_unchanged_csv_s": median(reimport),
         "executemany_s": base,
         "ratio": {fmt: median(steps["total_s"]) / base for fmt, steps in imported.items()},
-        # Info: the import less its own run's read_table of the same file, i.e. validating and writing only.
+        # The import less its own run's read_table of the same file, i.e. validating and writing only.
         "ratio_after_reading": {fmt: median([t - r for t, r in zip(steps["total_s"], read[fmt])]) / base
                                 for fmt, steps in imported.items()},
         "per_run": {"read_s": read, "import_s": imported, "executemany_s": baseline, "reimport_unchanged_csv_s": reimport},
@@ -197,10 +203,13 @@ def print_table(r):
     for fmt in ("csv", "xlsx"):
         steps, ratio = r["import_s"][fmt], r["ratio"][fmt]
         spread = ", ".join(f"{t / b:.2f}" for t, b in zip(runs["import_s"][fmt]["total_s"], runs["executemany_s"]))
+        after = r["ratio_after_reading"][fmt]
         print(f"(b) import {fmt:<4} plan+apply       {steps['total_s']:6.2f} s = {ratio:.2f}× executemany"
-              f"  (plan {steps['plan_s']:.2f} + apply {steps['apply_s']:.2f}; paired ratios {spread})"
-              f"  target ≤ {targets['ratio_max']}×  {mark(ratio <= targets['ratio_max'])}")
-        print(f"    less reading the file (info)       {r['ratio_after_reading'][fmt]:.2f}× executemany")
+              f"  (plan {steps['plan_s']:.2f} + apply {steps['apply_s']:.2f}; paired ratios {spread})")
+        # Issue 15's measure ("today 2.45×"): the import beside executemany of the same finished rows, the
+        # file's reading (which has a target of its own, above) left out.
+        print(f"    less reading the file              {after:.2f}× executemany"
+              f"  target ≤ {targets['ratio_max']}×  {mark(after <= targets['ratio_max'])}")
     print(f"    re-import of the same CSV (nothing changes, info) {r['reimport_unchanged_csv_s']:.2f} s")
 
 

@@ -132,9 +132,10 @@ class ZeroPadder:
     """Restores leading zeros Excel dropped, when every known code has the same digit count."""
 
     def __init__(self, known_codes):
-        widths = {len(code) for code in known_codes if DIGITS.match(code)}
-        all_digits = all(DIGITS.match(code) for code in known_codes)
-        self.width = widths.pop() if len(widths) == 1 and all_digits else None
+        # str methods, not DIGITS: this sees every staff number of a 100,000-row roster twice.
+        all_digits = all(code.isascii() and code.isdigit() for code in known_codes)
+        widths = {len(code) for code in known_codes} if all_digits else set()
+        self.width = widths.pop() if len(widths) == 1 else None
         self.padded = 0
 
     def __call__(self, code):

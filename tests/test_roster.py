@@ -185,3 +185,45 @@ def test_names_with_control_characters_or_too_long_are_refused(db, name, message
     rows = [["000101", name, "スズキ イチロウ", "0101", "正規職員", "有"]]
     with pytest.raises(ImportRejected, match=message):
         imports.plan(db, "staff", csv_bytes(STAFF_HEADER, rows), "staff.csv", max_rows=1000)
+
+
+def staff_indexes(db):
+    return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'staff'"))
+
+
+def test_a_first_roster_rebuilds_the_staff_indexes_as_they_were(db):
+    run(db, "sections", csv_bytes(SECTION_HEADER, SECTIONS))
+    before = staff_indexes(db)
+    run(db, "staff", csv_bytes(STAFF_HEADER, STAFF))  # all inserts: the indexes are dropped and built again
+    assert staff_indexes(db) == before and len(before) >= 4
+    plan = "EXPLAIN QUERY PLAN SELECT * FROM staff WHERE section_id = 1 AND employment = 'regular'"
+    assert "USING INDEX staff_scope" in db.execute(plan).fetchone()[3]
+
+
+def test_a_failed_bulk_insert_leaves_the_indexes_and_the_collector_as_they_were(db, monkeypatch):
+    import gc
+
+    run(db, "sections", csv_bytes(SECTION_HEADER, SECTIONS))
+    before = staff_indexes(db)
+    plan = imports.plan(db, "staff", csv_bytes(STAFF_HEADER, STAFF), "file.csv", max_rows=1000)
+    db.execute("INSERT INTO staff (staff_no, name, kana, section_id, employment, uses_pc, search_key, created_at,"
+               " updated_at) VALUES (?, 'x', '', 1, 'regular', 1, 'x', 't', 't')", [STAFF[0][0]])  # a clash
+    db.conn.commit()
+    monkeypatch.setattr(roster, "_stored_staff", lambda _db: {})  # the plan's view: nobody on file yet
+    with pytest.raises(Exception, match="UNIQUE"):
+        imports.apply(db, plan, None)
+    assert staff_indexes(db) == before and gc.isenabled()
+    assert db["staff"].count == 1
+
+
+def test_only_a_roster_with_problems_is_walked_row_by_row(db, monkeypatch):
+    run(db, "sections", csv_bytes(SECTION_HEADER, SECTIONS))
+    walked = []
+    original = roster._staff_rows
+    monkeypatch.setattr(roster, "_staff_rows", lambda *args: walked.append(1) or original(*args))
+    run(db, "staff", csv_bytes(STAFF_HEADER, STAFF))
+    assert walked == []
+    bad = [[*STAFF[0][:4], "臨時", *STAFF[0][5:]]]
+    with pytest.raises(ImportRejected, match="臨時"):
+        run(db, "staff", csv_bytes(STAFF_HEADER, bad))
+    assert walked == [1]
