@@ -13,7 +13,7 @@ ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で�
 SEVERITY = {"nonconformity": "不適合", "major": "重大"}
 MAX_TEXT = 2000
 # A follow-up names the person and section as the signed record froze them (the visit_people view).
-SIGNED_NAMES = "p.person_name, p.staff_no, p.section_name"
+SIGNED_NAMES = "p.person_name, p.staff_no, p.kana, p.section_name"
 SIGNED_JOINS = "JOIN visit_people p ON p.visit_id = f.visit_id"
 
 

@@ -133,7 +133,7 @@ def list_visits(db, *, campaign_id=None, staff_id=None, limit=100):
     return list(db.query(
         f"""
         SELECT v.id, v.status, v.started_at, v.locked_at, v.version, v.draw_id, v.selection_reason,
-               p.person_name, p.staff_no, p.section_name, c.code AS campaign_code, u.display_name AS auditor_name,
+               p.person_name, p.staff_no, p.kana, p.section_name, c.code AS campaign_code, u.display_name AS auditor_name,
                (SELECT count(*) FROM visit_results x WHERE x.visit_id = v.id AND x.result <> '') AS done
         FROM visits v JOIN visit_people p ON p.visit_id = v.id
         JOIN campaigns c ON c.id = v.campaign_id JOIN users u ON u.id = v.auditor_id

@@ -136,6 +136,7 @@ def visit(visit_id):
         template = "visits/not_member.html"
     return render_template(template, visit=visit, record=current, checklist=current.checklist, steps=current.steps,
                            signatures=signatures.signatures(db, visit_id), employment=roster.EMPLOYMENT,
+                           serial=issuance.serial_of(db, visit_id),
                            auditors=[u for u in auth.list_users(db) if u["role"] in AUDIT_TEAM and u["active"]])
 
 
@@ -210,9 +211,12 @@ def remove_photo(visit_id, photo_id):
 @roles(*AUDIT_TEAM)
 def photo(visit_id, photo_id, size):
     """Serve a photo to the audit team only, read back by its generated name and checked."""
-    row = visits.get_photo(get_db(), visit_id, photo_id)
+    db = get_db()
+    row = visits.get_photo(db, visit_id, photo_id)
     if row is None:
         abort(404)
+    if not _may_see_open_visit(db, visit_id):
+        abort(403)
     name = row["thumb_name"] if size == "thumb" else row["file_name"]
     try:
         data = photos.read_verified(photo_folder(), name, row["sha256"] if size == "full" else None)
@@ -221,6 +225,13 @@ def photo(visit_id, photo_id, size):
     response = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _may_see_open_visit(db, visit_id):
+    """Before signing, a visit's photos are for its team and the admin; a locked record is open to every auditor."""
+    visit = visits.get_visit(db, visit_id)
+    return (visit is not None and visit["status"] == "locked") or current_user.role == "admin" \
+        or visits.is_member(db, visit_id, current_user.id)
 
 
 @bp.route("/visits/<int:visit_id>/sign", methods=["GET", "POST"])
