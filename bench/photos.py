@@ -5,8 +5,9 @@
     .venv/bin/python -m bench.photos --runs 2 --size 800x600   # smoke run
 
 Everything runs in one process; the runs of (a) and (b) alternate, so machine noise hits both alike.
-(a) photos.process: checks, decode, orientation, resize, JPEG q85, thumbnail, SHA-256, two fsynced files.
-(b) bare Pillow: Image.open, the same draft request, exif_transpose, thumbnail to 1600, JPEG q85 to BytesIO.
+(a) photos.process: checks, decode, orientation, resize, JPEG at photos.FULL_QUALITY, thumbnail, SHA-256, two fsynced files.
+(b) bare Pillow: Image.open, the same draft request, exif_transpose, thumbnail to 1600, JPEG at the same quality (optimised) to BytesIO.
+Stored sizes with camera-like photos and the 6-photo sheet: `python -m bench.photo_sizes`.
 Results go to bench/out/photos.json (git-ignored).
 """
 import argparse
@@ -61,7 +62,7 @@ def bare_pillow(data, draft_box):
     im = ImageOps.exif_transpose(im)
     im.thumbnail((MAX_SIDE, MAX_SIDE), Image.LANCZOS)
     out = io.BytesIO()
-    im.save(out, "JPEG", quality=85)
+    im.save(out, "JPEG", quality=photos.FULL_QUALITY, optimize=True)
     return out.getvalue()
 
 
@@ -75,12 +76,12 @@ def stage_times(data, folder):
 
     im = mark(photos._open(data, 40_000_000, 15 * 1024 * 1024))
     im = mark(photos._decode(im, MAX_SIDE))
-    full = mark(photos._jpeg(im, 85))
+    full = mark(photos._jpeg(im, photos.FULL_QUALITY))
     im.thumbnail((320, 320), Image.LANCZOS)
     thumb = mark(photos._jpeg(im, 80))
     digest = mark(hashlib.sha256(full).hexdigest())
     mark(photos._store(folder, {f"{digest[:32]}.jpg": full, f"{digest[:32]}.thumb.jpg": thumb}))
-    names = ["checks (header, pixel cap, markup scan)", "decode + orient + RGB + resize", "encode 1600 JPEG q85",
+    names = ["checks (header, pixel cap, markup scan)", "decode + orient + RGB + resize", "encode 1600 JPEG",
              "thumbnail + encode q80", "sha256", "write 2 files (temp, fsync, rename)"]
     return {name: (b[0] - a[0], b[1] - a[1]) for name, a, b in zip(names, marks, marks[1:])}
 
@@ -141,10 +142,10 @@ def run(args, workdir):
         "target_ratio_max": TARGET_RATIO,
         "what_was_timed": {
             "a_process": "photos.process on the JPEG bytes: size/HEIC/signature checks, header parse, pixel cap, "
-            "markup scan, draft + full decode, exif_transpose, RGB, thumbnail to 1600, JPEG q85, thumbnail to 320 "
+            "markup scan, draft + full decode, exif_transpose, RGB, thumbnail to 1600, JPEG (photos.FULL_QUALITY), thumbnail to 320 "
             "from the 1600 image, JPEG q80, SHA-256, two temp files fsynced and renamed on the bench/out disk",
             "b_bare_pillow": "Image.open, draft('RGB', the fitted size photos.process requests), exif_transpose, "
-            "thumbnail((1600, 1600), LANCZOS), JPEG q85 into BytesIO; no checks, no thumbnail, no hash, no disk",
+            "thumbnail((1600, 1600), LANCZOS), JPEG at the same quality into BytesIO; no checks, no thumbnail, no hash, no disk",
             "b_literal_draft_square": "context only: (b) with draft('RGB', (1600, 1600)), which a 4:3 photo never "
             "covers at 1/2 scale, so libjpeg decodes all 12 megapixels",
             "stages_median_ms": "one photos.process split by stage with its private helpers, median per stage, "

@@ -38,6 +38,13 @@ HEIF_MAJOR_BRANDS = HEVC_BRANDS | {b"mif1", b"msf1"}
 # compressed pixel data to about one genuine 3 MB photo in 25,000 instead of one in 700 for a bare "<svg".
 MARKUP = re.compile(rb"<(?:html|script|svg|\?php)[\t\n\f\r />]", re.IGNORECASE)
 NAME = re.compile(r"[0-9a-f]{32}(?:\.thumb)?\.jpg")
+# Stored size (issue 11): long side 1600 px reads well on screen and on A4, and quality 60 with optimised
+# Huffman tables keeps a camera photo near 200 kB, so a sheet with 6 photos stays under 1.5 MB
+# (bench/camera.py, BENCHMARKS.md); quality 85 stored about 390 kB a photo and 2.45 MB a sheet.
+MAX_SIDE = 1600
+FULL_QUALITY = 60
+THUMB_SIDE = 320
+THUMB_QUALITY = 80
 
 
 class PhotoError(ValueError):
@@ -67,19 +74,19 @@ def process(
     data: bytes,
     folder: Path,
     *,
-    max_side=1600,
-    thumb_side=320,
+    max_side=MAX_SIDE,
+    thumb_side=THUMB_SIDE,
     max_pixels=40_000_000,
     max_bytes=15 * 1024 * 1024,
 ) -> StoredPhoto:
     """Check an uploaded photo, then store it upright and shrunk, with a thumbnail, under fresh random names."""
     im = _decode(_open(data, max_pixels, max_bytes), max_side)
     width, height = im.size
-    full = _jpeg(im, 85)
+    full = _jpeg(im, FULL_QUALITY)
     im.thumbnail((thumb_side, thumb_side), Image.LANCZOS)  # from the shrunk image: a fraction of the work
     token = secrets.token_hex(16)
     photo = StoredPhoto(f"{token}.jpg", f"{token}.thumb.jpg", hashlib.sha256(full).hexdigest(), width, height, len(full))
-    _store(Path(folder), {photo.name: full, photo.thumb_name: _jpeg(im, 80)})
+    _store(Path(folder), {photo.name: full, photo.thumb_name: _jpeg(im, THUMB_QUALITY)})
     return photo
 
 
@@ -173,7 +180,8 @@ def _fit(size, side):
 def _jpeg(im, quality):
     """`im` as baseline JPEG bytes, with no metadata passed to the encoder."""
     out = io.BytesIO()
-    im.save(out, "JPEG", quality=quality, optimize=False, progressive=False)
+    # Optimised Huffman tables: 3–4 % smaller for a few milliseconds; still baseline, which every PDF reader takes.
+    im.save(out, "JPEG", quality=quality, optimize=True, progressive=False)
     return out.getvalue()
 
 
