@@ -81,7 +81,7 @@ def test_a_thumbnail_opens_the_full_photo_with_pinch_zoom(open_page, photo_city,
 
     close.tap()
     expect(dialog).to_be_hidden()
-    assert photo.get_attribute("src") is None  # the decoded photo is let go
+    page.wait_for_function("img => !img.hasAttribute('src')", arg=photo.element_handle())  # the decoded photo is let go
 
     page.reload()  # a thumbnail the server rendered opens the same way (keyboard too)
     thumb = step.locator("[data-thumbs] li img")
