@@ -179,3 +179,55 @@ def test_sign_waits_for_the_comment_typed_a_moment_ago(open_page, visit_city, lo
     expect(page.get_by_text("指摘事項なし。")).to_be_visible()
     assert one(visit_city, "SELECT overall_comment FROM visits WHERE id = ?", [visit_id]) == "指摘事項なし。"
     assert slow and not browser_errors
+
+
+# Every visible a/button/input/select/summary smaller than 44 px in either direction (an input inside a label counts
+# the label, which is what the finger hits; hidden file inputs are tapped through their label).
+SMALL_TARGETS_JS = """() => [...document.querySelectorAll('a[href], button, input, select, textarea, summary')]
+  .filter(e => e.type !== 'hidden' && e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+  .map(e => [e, (e.matches('input[type=checkbox], input[type=radio], input[type=file]') && e.closest('label')) || e])
+  .map(([e, t]) => [e, t.getBoundingClientRect()])
+  .filter(([e, r]) => r.width && (r.height < 44 || r.width < 44))
+  .map(([e, r]) => `${e.tagName.toLowerCase()} 「${(e.innerText || e.value || e.name || '').trim().slice(0, 20)}」 ${Math.round(r.width)}×${Math.round(r.height)}`)"""
+
+
+def test_tap_targets_and_one_line_top_bar(open_page, visit_city, log_in, browser_errors):
+    from spotcheck import auth
+    from tests.factories import PASSWORD
+    from contextlib import closing
+    with closing(visit_city.db()) as db:
+        auth.create_user(db, "longname", PASSWORD, "admin", display_name="情報政策課 監査担当 長谷川")
+    codes = applicable_codes(visit_city, PERSON)
+    visit_id = seed_visit(visit_city, PERSON)
+    page = open_page(visit_city)  # 1180×820
+    log_in(page, "longname")
+    small, tall = {}, {}
+    screens = ["/", "/visits", "/visits/new", f"/visits/{visit_id}", f"/visits/{visit_id}#step-{len(codes) + 1}",
+               f"/visits/{visit_id}/sign", "/followups", "/staff", "/sections", "/dashboard", "/admin/users", "/nowhere"]
+    for url in screens:
+        page.goto(url)
+        page.wait_for_load_state("load")
+        found = page.evaluate(SMALL_TARGETS_JS)
+        if found:
+            small[url] = found
+        height = page.locator("header.topbar").bounding_box()["height"]
+        if height > 70:
+            tall[url] = height
+    # the draw page, with its 重み links
+    page.goto("/visits/new")
+    page.locator("select[name=section]").select_option(label="0401 情報政策課")
+    page.locator("select[name=campaign]").select_option(label="R6 令和6年度 情報セキュリティ監査")
+    page.get_by_role("button", name="職員を選ぶ・抽選する").tap()
+    expect(page.locator("ul.people li")).to_have_count(4)
+    for label in ("choose", "draw"):  # the people to choose from (重み), then the draw record
+        found = page.evaluate(SMALL_TARGETS_JS)
+        if found:
+            small[label] = found
+        if label == "choose":
+            page.get_by_role("button", name="抽選する", exact=True).tap()
+            expect(page.get_by_role("heading", level=1)).to_contain_text("抽選記録 No.")
+    name = page.locator(".who > span")
+    assert name.evaluate("e => e.scrollWidth > e.clientWidth")  # cut with …, not wrapped
+    assert not small, small
+    assert not tall, tall
+    assert [e for e in browser_errors if "/nowhere" not in e] == []
