@@ -215,10 +215,10 @@ def test_tap_targets_and_one_line_top_bar(open_page, visit_city, log_in, browser
             tall[url] = height
     # the draw page, with its 重み links
     page.goto("/visits/new")
-    page.locator("select[name=section]").select_option(label="0401 情報政策課")
+    page.locator("select[name=section]").select_option(label="0101 総務課")  # no one there visited by this module
     page.locator("select[name=campaign]").select_option(label="R6 令和6年度 情報セキュリティ監査")
     page.get_by_role("button", name="職員を選ぶ・抽選する").tap()
-    expect(page.locator("ul.people li")).to_have_count(4)
+    expect(page.locator("ul.people li").first).to_be_visible()
     for label in ("choose", "draw"):  # the people to choose from (重み), then the draw record
         found = page.evaluate(SMALL_TARGETS_JS)
         if found:
