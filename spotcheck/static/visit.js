@@ -108,7 +108,14 @@
     else node.textContent = navigator.onLine ? text("saved") : text("offline");
   }
 
-  function showError(message) {
+  // A message tied to a control goes next to it (`near`: the step or section holding its [data-msg]).
+  function showError(message, near) {
+    const local = near && near.querySelector("[data-msg]");
+    if (local) {
+      local.textContent = message;
+      if (message) local.scrollIntoView({ block: "nearest" });
+      return;
+    }
     const node = root.querySelector("[data-error]");
     node.textContent = message;
     node.hidden = !message;
@@ -130,11 +137,7 @@
     const selected = step.querySelector("[data-result].selected");
     step.dataset.result = selected ? selected.dataset.result : "";
     step.querySelectorAll("[data-result]").forEach((button) =>
-      button.addEventListener("click", () => {
-        const code = step.dataset.result === button.dataset.result ? "" : button.dataset.result;
-        selectResult(step, code);
-        record("result", check, code);
-      }));
+      button.addEventListener("click", () => tapResult(step, check, button)));
     const remark = step.querySelector("[data-remark]");
     saveWhenPaused("remark", check, remark);
     step.querySelectorAll("[data-phrase]").forEach((chip) =>
@@ -173,7 +176,7 @@
       const form = new FormData();
       form.append("photo", job.file);
       form.append("check", job.check);
-      showError("");
+      showError("", job.step);
       let response;
       try {
         response = await post(root.dataset.photosUrl, form, false);
@@ -186,7 +189,7 @@
       } else if (response.status >= 500) {
         return;
       } else {
-        showError(body.error || text("failed"));
+        showError(body.error || text("failed"), job.step);
       }
       photoJobs.shift();
       showStatus();
@@ -222,8 +225,48 @@
     });
   }
 
+  // ---- one tap per check ----------------------------------------------------------------------
+  // A result that needs no remark saves and moves on; one that needs a remark (from the form's
+  // severity, rendered as data-needs-remark) stays and opens the remark. A tap never clears a result,
+  // and taps right after a move are ignored: the finger's second tap would land on the next check.
+  let movedAt = -Infinity;
+  const SETTLE_MS = 400;
+
+  function tapResult(step, check, button) {
+    if (performance.now() - movedAt < SETTLE_MS || steps[current] !== step) return;
+    const code = button.dataset.result;
+    if (step.dataset.result !== code) {
+      selectResult(step, code);
+      record("result", check, code);
+    }
+    if (button.dataset.needsRemark === "1") {
+      const remark = step.querySelector("[data-remark]");
+      remark.scrollIntoView({ block: "nearest" });
+      remark.focus({ preventScroll: true });
+      return;
+    }
+    movedAt = performance.now();
+    show(current + 1, true);
+  }
+
+  // 署名へ進む waits for typed text and queued changes to reach the server, then goes on.
+  async function waitThenSign(link) {
+    if (link.dataset.waiting) return;
+    link.dataset.waiting = "1";
+    link.setAttribute("aria-busy", "true");
+    const section = link.closest("section");
+    while (queue.length || photoJobs.length) {
+      showError(navigator.onLine ? text("saving") : text("saving-offline"), section);
+      await flush();
+      if (queue.length || photoJobs.length) await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    window.location.href = link.href;
+  }
+
   // ---- moving between checks -----------------------------------------------------------------
-  function show(index) {
+  function show(index, advanced) {
+    if (steps[current]) showError("", steps[current]);  // a message about the check being left no longer applies
+    root.querySelector("[data-advanced]").hidden = !advanced;
     current = Math.max(0, Math.min(index, steps.length - 1));
     steps.forEach((step, i) => { step.hidden = i !== current; });
     const total = steps.length - 1;
@@ -252,19 +295,18 @@
   }
 
   root.querySelector("[data-prev]").addEventListener("click", () => show(current - 1));
+  root.querySelector("[data-undo]").addEventListener("click", () => show(current - 1));
   root.querySelector("[data-next]").addEventListener("click", () => show(current + 1));
   window.addEventListener("hashchange", () => {
     const match = /^#step-(\d+)$/.exec(location.hash);
     if (match) show(Number(match[1]) - 1);
   });
   const toSign = root.querySelector("[data-to-sign]");
-  toSign.addEventListener("click", async (event) => {
+  toSign.addEventListener("click", (event) => {
     commitAllTyping();
     if (!queue.length && !photoJobs.length) return;
     event.preventDefault();
-    await flush();
-    if (!queue.length && !photoJobs.length) window.location.href = toSign.href;
-    else showError(text("unsent-before-sign"));
+    waitThenSign(toSign);
   });
   window.addEventListener("pagehide", commitAllTyping);
 
