@@ -48,14 +48,15 @@ def add_photo(db, visit_id, user_id, key, check_code, stored):
 
 
 def sign(db, visit_id, user_id, key, *, due_days, **signature):
-    """Record one signature once (locking and issuing when it is the second); a repeat gets the same answer."""
+    """(answer, signed_now): record one signature once (locking and issuing when it is the second); a repeat
+    gets the same answer."""
     key = _checked_key(key)
     target = json.dumps([visit_id, "sign", signature.get("role")])
     with immediate(db):
         done = _answered(db, key, target)
         if done is not None:
-            return done
+            return done, False
         locked = issuance.sign(db, visit_id, user_id, due_days=due_days, **signature)
         answer = {"locked": locked, "role": signature.get("role")}
         _remember(db, key, user_id, target, answer)
-    return answer
+    return answer, True

@@ -95,13 +95,14 @@
     box.querySelector("[data-sign-error]").hidden = true;
   }
 
-  function answered(item, ok, body) {
+  async function answered(item, ok, body) {
     if (item.kind !== "sign") return;
     if (ok && body.locked) {
       SpotcheckOutbox.forgetOffline(status.dataset.visit);
       window.location.href = body.record;
     } else if (ok) {
-      window.location.reload();  // the server's page shows the signature (and its notice)
+      // The server's page shows the signature (and its notice), unless the other one is on its way too.
+      if (!(await outbox.counts()).signatures) window.location.reload();
     } else {
       const box = card(item.body.role);
       if (!box) return;

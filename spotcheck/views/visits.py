@@ -280,13 +280,16 @@ def _sign_queued(visit_id):
     if not isinstance(body, dict):
         return jsonify(error=_("送られた内容を読み取れませんでした。画面を再読み込みしてください。")), 400
     try:
-        answer = replay.sign(get_db(), visit_id, current_user.id, body.get("key"), role=body.get("role"),
-                             name=body.get("name"), data_url=body.get("signature"), refused=body.get("refused") is True,
-                             reason=body.get("reason"), due_days=current_app.config["FOLLOWUP_DAYS"])
+        answer, signed_now = replay.sign(
+            get_db(), visit_id, current_user.id, body.get("key"), role=body.get("role"), name=body.get("name"),
+            data_url=body.get("signature"), refused=body.get("refused") is True, reason=body.get("reason"),
+            due_days=current_app.config["FOLLOWUP_DAYS"])
     except visits.VisitError as error:
         return jsonify(error=str(error)), _status(error)
-    # Shown on the next page the tablet opens (the sign page reloads, or the locked record).
-    flash(_("両者の署名がそろい、監査記録を確定しました。") if answer["locked"] else _("署名を保存しました。"), "success")
+    # Shown on the next page the tablet opens (the sign page reloads, or the locked record); said once only.
+    if signed_now:
+        flash(_("両者の署名がそろい、監査記録を確定しました。") if answer["locked"] else _("署名を保存しました。"),
+              "success")
     return jsonify(dict(answer, record=url_for("visits.visit", visit_id=visit_id)))
 
 
