@@ -131,19 +131,29 @@
     const label = (code) => texts.content.querySelector(`[data-label-for="${code}"]`).textContent;
     const items = await outbox.list();
     items.filter((item) => item.kind === "change").forEach(({ body }) => {
+      if (body.field === "comment") {
+        document.querySelector("[data-comment-text]").textContent = (body.value || "").trim();
+        document.querySelector("[data-comment-view]").hidden = !(body.value || "").trim();
+      }
       const row = rows.find((r) => r.dataset.check === body.check);
       if (!row) return;
       if (body.field === "result") {
         row.dataset.result = body.value || "";
         row.querySelector("[data-result-label]").textContent = label(body.value || "");
       }
-      if (body.field === "remark") row.dataset.remarked = (body.value || "").trim() ? "1" : "0";
+      if (body.field === "remark") row.dataset.remark = (body.value || "").trim();
     });
     const failed = status.dataset.failed.split(" ");
     const missing = rows.filter((r) => !r.dataset.result).map((r) => r.dataset.title);
-    const silent = rows.filter((r) => failed.includes(r.dataset.result) && r.dataset.remarked !== "1")
+    const silent = rows.filter((r) => failed.includes(r.dataset.result) && !r.dataset.remark)
       .map((r) => r.dataset.title);
     if (items.some((item) => item.kind === "change")) {
+      showFindings(rows.filter((r) => failed.includes(r.dataset.result)), label);
+      rows.forEach((r) => {
+        const gap = r.dataset.claimsDone === "1" && failed.includes(r.dataset.result);
+        r.classList.toggle("gap", gap);
+        r.querySelector("[data-gap]").textContent = gap ? text("gap") : "";
+      });
       const problems = document.querySelector("[data-problems]");
       problems.replaceChildren(...[["missing", missing], ["silent", silent]].filter(([, list]) => list.length)
         .map(([name, list]) => Object.assign(document.createElement("p"), {
@@ -155,6 +165,24 @@
     if (items.some((item) => !item.sent)) backlog = true;
     showStatus();
     outbox.flush();
+  }
+
+  // The findings as the sheet will print them: the auditor's remark as the fact.
+  function showFindings(rows, label) {
+    const list = document.querySelector("[data-findings]");
+    if (!rows.length) {
+      list.replaceChildren(Object.assign(document.createElement("p"), { textContent: text("no-findings") }));
+      return;
+    }
+    list.replaceChildren(...rows.map((row, index) => {
+      const entry = Object.assign(document.createElement("dl"), { className: "finding" });
+      entry.append(
+        Object.assign(document.createElement("dt"), {
+          textContent: `${text("finding")}${index + 1}　${row.dataset.title}（${label(row.dataset.result)}）` }),
+        Object.assign(document.createElement("dd"), {
+          className: "prewrap", textContent: `${text("fact")}: ${row.dataset.remark}` }));
+      return entry;
+    }));
   }
 
   if (outbox) catchUp();

@@ -126,6 +126,9 @@ def test_whole_visit_offline_then_sent_once(open_page, visit_city, log_in, scree
     # The sign page, from the tablet: ready, since every result waits on it; both sign.
     page.wait_for_url(re.compile(rf"/visits/{visit_id}/sign$"))
     expect(page.locator("[data-problems] p")).to_have_count(0)
+    # The copy was kept before any input: what it shows now comes from the inputs waiting on the tablet.
+    expect(page.locator("dl.finding dd")).to_have_text([f"事実: {FINDING[1]}"])
+    expect(page.locator("[data-comment-text]")).to_have_text(COMMENT)
     cards = page.locator("section.signature-card")
     cdp = context.new_cdp_session(page)
     for index in (0, 1):
