@@ -3,7 +3,7 @@ import io
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
-                   send_file, send_from_directory, url_for)
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -147,7 +147,8 @@ def visit(visit_id):
 @roles(*AUDIT_TEAM)
 def service_worker():
     """The offline copy of an open visit (static/sw.js), served from the root so it may control /visits/."""
-    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response = make_response(Path(current_app.static_folder, "sw.js").read_bytes())
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
     response.headers["Cache-Control"] = "no-cache"
     return response
 
