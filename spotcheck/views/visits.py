@@ -149,7 +149,6 @@ def service_worker():
     """The offline copy of an open visit (static/sw.js), served from the root so it may control /visits/."""
     response = make_response(Path(current_app.static_folder, "sw.js").read_bytes())
     response.headers["Content-Type"] = "text/javascript; charset=utf-8"
-    response.headers["Cache-Control"] = "no-cache"
     return response
 
 
