@@ -122,6 +122,7 @@
         .replace("{n}", waitingNow.all).replace("{m}", waitingNow.photos);
     } else status.textContent = backlog ? text("all-sent") : "";
     status.classList.toggle("pending", waitingNow.all > 0);
+    status.hidden = !status.textContent;
   }
 
   // The page may be the offline copy, older than the inputs still on the tablet: the results shown and whether

@@ -265,6 +265,8 @@
     else showError(text("unsent-before-sign"));
   });
   window.addEventListener("pagehide", commitAllTyping);
+  // The outbox is asynchronous: start saving typed text as soon as the tab is hidden, before it may close.
+  document.addEventListener("visibilitychange", () => { if (document.hidden) commitAllTyping(); });
 
   window.addEventListener("offline", showStatus);
   const start = /^#step-(\d+)$/.exec(location.hash);
