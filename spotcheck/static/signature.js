@@ -181,7 +181,7 @@
         Object.assign(document.createElement("dt"), {
           textContent: `${text("finding")}${index + 1}　${row.dataset.title}（${label(row.dataset.result)}）` }),
         Object.assign(document.createElement("dd"), {
-          className: "prewrap", textContent: `${text("fact")}: ${row.dataset.remark}` }));
+          className: "prewrap", textContent: `${text("fact")}: ${row.dataset.remark || text("no-remark")}` }));
       return entry;
     }));
   }
