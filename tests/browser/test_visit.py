@@ -508,6 +508,8 @@ def test_changes_made_offline_survive_closing_the_page(open_page, visit_city, lo
     assert not unexpected_errors(browser_errors, failed_load(changes, "net::ERR_INTERNET_DISCONNECTED"),
                                  failed_load(changes, "net::ERR_FAILED"),
                                  failed_load(f"{visit_city.url}/static/favicon.svg", "net::ERR_INTERNET_DISCONNECTED"),
+                                 # through the service worker, before it has kept a copy of the icon
+                                 failed_load(f"{visit_city.url}/static/favicon.svg", "net::ERR_FAILED"),
                                  ), browser_errors
 
 
