@@ -165,9 +165,11 @@
 
   // The service worker needs a secure context (https, or localhost); on a plain-http LAN the pages load
   // from the network as before, and the outbox still keeps every input.
-  // Resolves true once the worker holds a fresh copy of the urls (false: no worker, or it could not fetch them).
+  // Resolves true once the worker holds a fresh copy of the urls, false when it could not fetch them, null when
+  // there is no worker here (nothing is kept, so nothing needs to wait for a copy).
   async function keepOffline(visit, urls) {
-    if (!("serviceWorker" in navigator) || !window.isSecureContext) return false;
+    if (!("serviceWorker" in navigator) || !window.isSecureContext) return null;
+    if (!navigator.onLine) return false;  // nothing to fetch a copy from
     try {
       await navigator.serviceWorker.register("/sw.js", { scope: "/visits/" });
       const registration = await navigator.serviceWorker.ready;

@@ -510,6 +510,8 @@ def test_changes_made_offline_survive_closing_the_page(open_page, visit_city, lo
                                  failed_load(f"{visit_city.url}/static/favicon.svg", "net::ERR_INTERNET_DISCONNECTED"),
                                  # through the service worker, before it has kept a copy of the icon
                                  failed_load(f"{visit_city.url}/static/favicon.svg", "net::ERR_FAILED"),
+                                 # the service worker's script, when the network went before it was fetched
+                                 r"console: An unknown error occurred when fetching the script\. \[.*\]",
                                  ), browser_errors
 
 
