@@ -284,10 +284,13 @@ def remove_photo(db, visit_id, photo_id, user_id):
     """Withdraw a photo from an open visit (the file stays for the audit trail)."""
     with immediate(db):
         open_visit(db, visit_id, user_id)
-        row = db.execute("SELECT check_code FROM photos WHERE id = ? AND visit_id = ? AND deleted_at IS NULL",
+        row = db.execute("SELECT check_code, deleted_at FROM photos WHERE id = ? AND visit_id = ?",
                          [photo_id, visit_id]).fetchone()
         if row is None:
             raise VisitError(_("写真がありません。"))
+        if row[1] is not None:
+            return  # already withdrawn: a removal resent by the offline queue changes nothing
+
         db["photos"].update(photo_id, {"deleted_at": now_iso()})
         audit.record(db, user_id=user_id, action="remove_photo", entity="visit", entity_id=visit_id,
                      before={"check": row[0], "photo_id": photo_id})

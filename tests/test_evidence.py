@@ -120,10 +120,11 @@ def test_the_signing_screen_shows_the_facts_the_sheet_will_print(client, login, 
     change(db, visit, "result", "nonconformity", check="wire_lock", at=soon(60))
     visits.add_co_auditor(db, visit["id"], visit["auditor"], login("auditor", "second"))
     page = client.get(f"/visits/{visit['id']}/sign").get_data(as_text=True)
-    assert "未記入" in page and "data-signature-form" not in page
+    # The pads are on the page for signing offline, but hidden until nothing is missing.
+    assert "未記入" in page and "data-signature-form hidden" in page
     change(db, visit, "remark", "ワイヤーが机の脚に掛かっていなかった", check="wire_lock", at=soon(90))
     page = client.get(f"/visits/{visit['id']}/sign").get_data(as_text=True)
-    assert "事実: ワイヤーが机の脚に掛かっていなかった" in page and "data-signature-form" in page
+    assert "事実: ワイヤーが机の脚に掛かっていなかった" in page and "data-signature-form >" in page
 
 
 # ---------------------------------------------------------------- 3. the chain proves itself

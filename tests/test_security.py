@@ -39,6 +39,7 @@ AUDIENCE = {
     "visits.remove_photo": {"admin", "auditor"},
     "visits.photo": {"admin", "auditor"},
     "visits.sign": {"admin", "auditor"},
+    "visits.service_worker": {"admin", "auditor"},
     "visits.amend": {"admin", "auditor"},
     "visits.add_auditor": {"admin", "auditor"},
     "visits.log": {"admin"},

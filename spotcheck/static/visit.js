@@ -1,6 +1,6 @@
 // The walk through the checks: one check per screen, every tap saved at once, nothing lost offline.
-// Changes wait in localStorage with an idempotency key and the time they were made, and are sent
-// in order whenever the network is there; the server ignores repeats and older changes.
+// Changes and photos wait in the tablet's outbox (queue.js, IndexedDB) with an idempotency key and the time they
+// were made, and are sent in order whenever the network is there; the server ignores repeats and older changes.
 (function () {
   "use strict";
   const root = document.querySelector("[data-visit]");
@@ -11,10 +11,11 @@
   const labels = root.querySelector("template[data-labels]").content;
   const text = (name) => labels.querySelector(`[data-text="${name}"]`).textContent;
   const resultLabel = (code) => labels.querySelector(`[data-label-for="${code}"]`).textContent;
-  const queueKey = `spotcheck-queue-${root.dataset.visit}`;
-  let queue = JSON.parse(localStorage.getItem(queueKey) || "[]");
-  let photoJobs = [];  // photos waiting for the network (kept while this page is open)
-  let flushing = false;
+  const outbox = SpotcheckOutbox.outbox(root.dataset.visit, {
+    tokenUrl: location.pathname, onAnswer: answered, onChange: showStatus, onAllSent: keepOffline,
+    onSession: () => showError(text("session")),
+  });
+  let backlog = false;  // something waited for the network: say 「すべて送信しました」 once it is all sent
   let current = 0;
   const timers = new Map();  // text fields whose save waits for the typist to pause
   const savers = new Map();  // how to save each text field now
@@ -31,81 +32,67 @@
   }
 
   function commitTyping(key) {
-    if (!timers.has(key)) return;
+    if (!timers.has(key)) return Promise.resolve();
     clearTimeout(timers.get(key));
     timers.delete(key);
-    savers.get(key)();
+    return savers.get(key)();
   }
 
   function commitAllTyping() {
-    Array.from(timers.keys()).forEach(commitTyping);
+    return Promise.all(Array.from(timers.keys()).map(commitTyping));
   }
 
   // ---- saving -------------------------------------------------------------------------------
-  function newKey() {
-    // crypto.randomUUID needs https; getRandomValues also works on a plain-http intranet.
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
-
-  function persist() {
-    localStorage.setItem(queueKey, JSON.stringify(queue));
+  async function record(field, check, value) {
+    if (navigator.onLine) backlog = false;
+    await outbox.add({ kind: "change", url: root.dataset.changesUrl,
+                       body: { field, check, value, changed_at: new Date().toISOString() } });
     showStatus();
-  }
-
-  function record(field, check, value) {
-    queue.push({ key: newKey(), field, check, value, changed_at: new Date().toISOString() });
-    persist();
     flush();
   }
 
-  async function post(url, body, isJson) {
-    const headers = { "X-CSRFToken": csrf };
-    if (isJson) headers["Content-Type"] = "application/json";
-    return fetch(url, { method: "POST", headers, body: isJson ? JSON.stringify(body) : body,
-                        credentials: "same-origin", redirect: "manual" });
-  }
-
   async function flush() {
-    if (flushing) return;
-    flushing = true;
-    try {
-      while (queue.length) {
-        let response;
-        try {
-          response = await post(root.dataset.changesUrl, queue[0], true);
-        } catch (networkError) {
-          break;  // offline: keep everything, try again later
-        }
-        if (response.ok || response.status === 403 || response.status === 409 || response.status === 422) {
-          const body = await response.json().catch(() => ({}));
-          if (!response.ok) showError(body.error || text("failed"));
-          // Stored or not, the status must never say 保存済み for a change that lost to a newer one.
-          else if (body.applied === false) showError(text("not-applied"));
-          else if (root.querySelector("[data-error]").textContent === text("not-applied")) showError("");
-          queue.shift();
-          persist();
-        } else {
-          if (response.status === 401 || response.status === 400 || response.type === "opaqueredirect") {
-            showError(text("session"));
-          }
-          break;  // server trouble or expired login: keep the change and retry later
-        }
-      }
-      await flushPhotos();
-    } finally {
-      flushing = false;
-      showStatus();
-    }
+    if (!await outbox.flush()) backlog = true;
   }
 
-  function showStatus() {
+  // The server's answer to one entry of the outbox.
+  function answered(item, ok, body) {
+    if (ok && item.kind === "sign") {  // a signature given offline: once it locks the visit, show the record
+      if (body.locked) window.location.href = body.record;
+      return;
+    }
+    if (!ok && item.kind === "photo") {  // refused (not a photo): its thumbnail goes, the reason stays
+      const node = root.querySelector(`[data-local="${item.seq}"]`);
+      if (node) node.remove();
+    }
+    const step = steps.find((s) => s.dataset.check === (item.body || item).check);
+    if (!ok) showError(body.error || text("failed"), item.kind === "photo" ? step : undefined);  // beside 写真を撮る
+    else if (item.kind === "photo") sentPhoto(item, body);
+    // Stored or not, the status must never say 保存済み for a change that lost to a newer one.
+    else if (body.applied === false) showError(text("not-applied"));
+    else if (root.querySelector("[data-error]").textContent === text("not-applied")) showError("");
+  }
+
+  // The server now holds everything that was sent: refresh the offline copy of the pages, then forget the sent entries.
+  async function keepOffline() {
+    const sent = (await outbox.list()).filter((item) => item.sent).map((item) => item.seq);
+    const urls = [location.pathname, root.querySelector("[data-to-sign]").getAttribute("href"),
+      ...Array.from(document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon]"),
+                    (node) => node.getAttribute("src") || node.getAttribute("href")),
+      document.querySelector('script[src$="visit.js"]').getAttribute("src").replace(/visit\.js$/, "signature.js")];
+    if (await SpotcheckOutbox.keepOffline(root.dataset.visit, urls) !== false) await outbox.pruneSent(sent);
+  }
+
+  async function showStatus() {
     const node = root.querySelector("[data-sync]");
-    const waiting = queue.length + photoJobs.length;
-    node.classList.toggle("pending", waiting > 0);
-    if (waiting) node.textContent = text("pending").replace("{n}", waiting);
-    else node.textContent = navigator.onLine ? text("saved") : text("offline");
+    const waiting = await outbox.counts();
+    node.classList.toggle("pending", waiting.all > 0);
+    if (waiting.all) {
+      backlog = backlog || !navigator.onLine;
+      node.textContent = (waiting.photos ? text("pending-photos") : text("pending"))
+        .replace("{n}", waiting.all).replace("{m}", waiting.photos);
+    } else if (!navigator.onLine) node.textContent = text("offline");
+    else node.textContent = backlog ? text("all-sent") : text("saved");
   }
 
   // A message tied to a control goes next to it (`near`: the step or section holding its [data-msg]).
@@ -147,9 +134,14 @@
       }));
     const photoInput = step.querySelector("[data-photo-input]");
     if (photoInput) {
-      photoInput.addEventListener("change", () => {
-        Array.from(photoInput.files).forEach((file) => photoJobs.push({ check, file, step }));
+      photoInput.addEventListener("change", async () => {
+        const files = Array.from(photoInput.files);
         photoInput.value = "";
+        showError("");
+        for (const file of files) {
+          const blob = await outbox.downscale(file);
+          addThumb(step, { item: await outbox.add({ kind: "photo", url: root.dataset.photosUrl, check, blob }) });
+        }
         showStatus();
         flush();
       });
@@ -160,68 +152,74 @@
   const comment = root.querySelector("[data-comment]");
   saveWhenPaused("comment", null, comment);
 
-  // Changes not yet sent (e.g. made offline before a reload) win over what the server rendered.
-  queue.forEach((change) => {
-    if (change.field === "comment") { comment.value = change.value; return; }
-    const step = steps.find((s) => s.dataset.check === change.check);
-    if (!step) return;
-    if (change.field === "result") selectResult(step, change.value);
-    if (change.field === "remark") step.querySelector("[data-remark]").value = change.value;
-  });
-
-  // ---- photos -------------------------------------------------------------------------------
-  async function flushPhotos() {
-    while (photoJobs.length) {
-      const job = photoJobs[0];
-      const form = new FormData();
-      form.append("photo", job.file);
-      form.append("check", job.check);
-      showError("", job.step);
-      let response;
-      try {
-        response = await post(root.dataset.photosUrl, form, false);
-      } catch (networkError) {
-        return;  // keep it and retry when the network is back
+  // What waits in the outbox (made offline before a reload), or was sent after the page was kept offline,
+  // wins over what the page shows.
+  async function replayOutbox() {
+    for (const item of await outbox.list()) {
+      if (item.kind === "remove") {
+        const button = root.querySelector(`[data-remove-url="${item.url}"]`);
+        if (button) button.closest("li").remove();
       }
-      const body = await response.json().catch(() => ({}));
-      if (response.ok) {
-        addThumb(job.step, body);
-      } else if (response.status >= 500) {
-        return;
-      } else {
-        showError(body.error || text("failed"), job.step);
+      const step = steps.find((s) => s.dataset.check === (item.body || item).check);
+      if (item.kind === "photo" && step && !(item.answer && root.querySelector(`[data-photo="${item.answer.id}"]`))) {
+        addThumb(step, item.answer ? { id: item.answer.id, thumb: item.answer.thumb } : { item });
       }
-      photoJobs.shift();
-      showStatus();
+      if (item.kind !== "change") continue;
+      const change = item.body;
+      if (change.field === "comment") { comment.value = change.value; continue; }
+      if (!step) continue;
+      if (change.field === "result") selectResult(step, change.value);
+      if (change.field === "remark") step.querySelector("[data-remark]").value = change.value;
     }
   }
 
+  // ---- photos -------------------------------------------------------------------------------
+  // A thumbnail: of a stored photo ({id, thumb}), or of one still in the outbox ({item}), drawn from its blob.
   function addThumb(step, photo) {
     const item = document.createElement("li");
-    item.dataset.photo = photo.id;
     const image = document.createElement("img");
-    image.src = photo.thumb;
     image.alt = "";
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "remove";
     remove.textContent = text("remove");
-    remove.dataset.removeUrl = `${root.dataset.photosUrl}/${photo.id}/remove`;
+    if (photo.item) {
+      item.dataset.local = photo.item.seq;
+      image.src = URL.createObjectURL(photo.item.blob);
+    } else {
+      item.dataset.photo = photo.id;
+      image.src = photo.thumb;
+      remove.dataset.removeUrl = `${root.dataset.photosUrl}/${photo.id}/remove`;
+    }
     item.append(image, remove);
     step.querySelector("[data-thumbs]").append(item);
     bindRemove(remove);
   }
 
+  // A queued photo reached the server: its thumbnail now stands for the stored photo.
+  function sentPhoto(item, body) {
+    const node = root.querySelector(`[data-local="${item.seq}"]`);
+    if (!node) {  // removed while it was on its way: withdraw it on the server too
+      outbox.add({ kind: "remove", url: `${root.dataset.photosUrl}/${body.id}/remove`, body: {} }).then(flush);
+      return;
+    }
+    delete node.dataset.local;
+    node.dataset.photo = body.id;
+    node.querySelector("button").dataset.removeUrl = `${root.dataset.photosUrl}/${body.id}/remove`;
+  }
+
   function bindRemove(button) {
     button.addEventListener("click", async () => {
       if (!window.confirm(text("confirm-remove"))) return;
-      try {
-        const response = await post(button.dataset.removeUrl, "", false);
-        if (response.ok) button.closest("li").remove();
-        else showError((await response.json().catch(() => ({}))).error || text("failed"));
-      } catch (networkError) {
-        showError(text("offline"));
+      const node = button.closest("li");
+      node.remove();
+      if (button.dataset.removeUrl) {
+        await outbox.add({ kind: "remove", url: button.dataset.removeUrl, body: {} });
+      } else {
+        await outbox.drop(Number(node.dataset.local));  // never sent: it simply leaves the outbox
       }
+      showStatus();
+      flush();
     });
   }
 
@@ -250,15 +248,19 @@
   }
 
   // 署名へ進む waits for typed text and queued changes to reach the server, then goes on.
+  // 署名へ進む sends what waits, showing progress, then opens the sign page. With the offline copy (service
+  // worker) and no network it opens at once: the sign page counts what still waits on the tablet.
   async function waitThenSign(link) {
     if (link.dataset.waiting) return;
     link.dataset.waiting = "1";
     link.setAttribute("aria-busy", "true");
     const section = link.closest("section");
-    while (queue.length || photoJobs.length) {
+    await commitAllTyping();
+    const offlineCopy = () => !navigator.onLine && navigator.serviceWorker && navigator.serviceWorker.controller;
+    while ((await outbox.counts()).all && !offlineCopy()) {
       showError(navigator.onLine ? text("saving") : text("saving-offline"), section);
       await flush();
-      if (queue.length || photoJobs.length) await new Promise((resolve) => setTimeout(resolve, 300));
+      if ((await outbox.counts()).all) await new Promise((resolve) => setTimeout(resolve, 300));
     }
     window.location.href = link.href;
   }
@@ -303,17 +305,20 @@
   });
   const toSign = root.querySelector("[data-to-sign]");
   toSign.addEventListener("click", (event) => {
-    commitAllTyping();
-    if (!queue.length && !photoJobs.length) return;
     event.preventDefault();
     waitThenSign(toSign);
   });
   window.addEventListener("pagehide", commitAllTyping);
+  // The outbox is asynchronous: start saving typed text as soon as the tab is hidden, before it may close.
+  document.addEventListener("visibilitychange", () => { if (document.hidden) commitAllTyping(); });
 
-  window.addEventListener("online", flush);
   window.addEventListener("offline", showStatus);
-  setInterval(flush, 5000);
   const start = /^#step-(\d+)$/.exec(location.hash);
   show(start ? Number(start[1]) - 1 : 0);
-  flush();
+  replayOutbox().then(async () => {
+    if ((await outbox.counts()).all) backlog = true;
+    showStatus();
+    if (navigator.onLine) keepOffline();
+    flush();
+  });
 })();

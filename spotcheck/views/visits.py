@@ -2,12 +2,12 @@
 import io
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, auth, campaigns, draw, issuance, photos, record, roster, signatures, trail, visits
+from .. import audit, auth, campaigns, crosscheck, draw, issuance, photos, record, replay, roster, signatures, trail, visits
 from ..db import get_db
 from ..i18n import translated
 from ..security import roles
@@ -134,10 +134,23 @@ def visit(visit_id):
     template = "visits/record.html" if current.locked or current.purged else "visits/walk.html"
     if not current.locked and not current.purged and not visits.is_member(db, visit_id, current_user.id):
         template = "visits/not_member.html"
-    return render_template(template, visit=visit, record=current, checklist=current.checklist, steps=current.steps,
-                           signatures=signatures.signatures(db, visit_id), employment=roster.EMPLOYMENT,
-                           serial=issuance.serial_of(db, visit_id),
-                           auditors=[u for u in auth.list_users(db) if u["role"] in AUDIT_TEAM and u["active"]])
+    response = make_response(render_template(
+        template, visit=visit, record=current, checklist=current.checklist, steps=current.steps,
+        signatures=signatures.signatures(db, visit_id), employment=roster.EMPLOYMENT,
+        serial=issuance.serial_of(db, visit_id),
+        auditors=[u for u in auth.list_users(db) if u["role"] in AUDIT_TEAM and u["active"]]))
+    # Tells the service worker (static/sw.js) to drop this visit's offline copy once it is signed.
+    response.headers["X-Visit-State"] = "open" if template == "visits/walk.html" else "closed"
+    return response
+
+
+@bp.route("/sw.js")
+@roles(*AUDIT_TEAM)
+def service_worker():
+    """The offline copy of an open visit (static/sw.js), served from the root so it may control /visits/."""
+    response = make_response(Path(current_app.static_folder, "sw.js").read_bytes())
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    return response
 
 
 @bp.route("/visits/<int:visit_id>/auditors", methods=["POST"])
@@ -188,8 +201,16 @@ def upload_photo(visit_id):
         stored = photos.process(upload.read(), photo_folder())
     except photos.PhotoError as error:
         return jsonify(error=translated(error)), 422
+    key = request.form.get("key")
     try:
-        photo_id = visits.add_photo(get_db(), visit_id, current_user.id, request.form.get("check"), stored)
+        if key is None:
+            photo_id = visits.add_photo(get_db(), visit_id, current_user.id, request.form.get("check"), stored)
+        else:  # sent by the offline queue, perhaps again: the first upload under the key is the one kept
+            answer, stored_now = replay.add_photo(get_db(), visit_id, current_user.id, key, request.form.get("check"),
+                                                  stored)
+            photo_id = answer["id"]
+            if not stored_now:
+                photos.discard(photo_folder(), stored)
     except visits.VisitError as error:
         photos.discard(photo_folder(), stored)
         return jsonify(error=str(error)), _status(error)
@@ -240,6 +261,8 @@ def sign(visit_id):
     """Both sides sign on the glass (or the person refuses); the second signature locks the visit."""
     db = get_db()
     visit = _visit_or_404(visit_id)
+    if request.method == "POST" and request.is_json:
+        return _sign_queued(visit_id)
     if visit["status"] == "locked":
         return redirect(url_for("visits.visit", visit_id=visit_id))
     if request.method == "POST":
@@ -259,7 +282,27 @@ def sign(visit_id):
     current = record.load(db, visit_id)
     return render_template("visits/sign.html", visit=visit, record=current, steps=current.steps,
                            signatures=signatures.signatures(db, visit_id), problems=signatures.not_ready(current.steps),
-                           roles=signatures.ROLES)
+                           roles=signatures.ROLES, failed_codes=sorted(crosscheck.FAILED),
+                           no_remark=record.NO_REMARK)
+
+
+def _sign_queued(visit_id):
+    """A signature sent by the tablet's queue (JSON, maybe again after a drop): applied once, answered as JSON."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error=_("送られた内容を読み取れませんでした。画面を再読み込みしてください。")), 400
+    try:
+        answer, signed_now = replay.sign(
+            get_db(), visit_id, current_user.id, body.get("key"), role=body.get("role"), name=body.get("name"),
+            data_url=body.get("signature"), refused=body.get("refused") is True, reason=body.get("reason"),
+            due_days=current_app.config["FOLLOWUP_DAYS"])
+    except visits.VisitError as error:
+        return jsonify(error=str(error)), _status(error)
+    # Shown on the next page the tablet opens (the sign page reloads, or the locked record); said once only.
+    if signed_now:
+        flash(_("両者の署名がそろい、監査記録を確定しました。") if answer["locked"] else _("署名を保存しました。"),
+              "success")
+    return jsonify(dict(answer, record=url_for("visits.visit", visit_id=visit_id)))
 
 
 @bp.route("/visits/<int:visit_id>/amend", methods=["POST"])

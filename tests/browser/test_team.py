@@ -237,8 +237,8 @@ def test_finding_cannot_be_signed_without_a_remark(open_page, visit_city, log_in
     silent = "、".join(titles[c] for c in codes if c in (LOCK, USB))
     expect(page.locator("p.flash.error:visible")).to_have_text(
         [f"不適合・重大の所見（見たこと）が未記入の確認項目があります: {silent}"])
-    expect(page.locator("form[data-signature-form]")).to_have_count(0)
-    expect(page.locator("canvas[data-pad]")).to_have_count(0)
+    expect(page.locator("form[data-signature-form]:visible")).to_have_count(0)
+    expect(page.locator("canvas[data-pad]:visible")).to_have_count(0)
     expect(page.get_by_role("button", name="署名を確定する")).to_have_count(0)
     expect(page.get_by_role("heading", name="指摘事項（結果票にこのとおり印字されます）")).to_be_visible()
     expect(page.locator("dl.finding dd")).to_have_text(["事実: （所見の記載なし）"] * 2)
