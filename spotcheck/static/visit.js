@@ -137,7 +137,7 @@
       photoInput.addEventListener("change", async () => {
         const files = Array.from(photoInput.files);
         photoInput.value = "";
-        showError("");
+        showError("", step);  // a new photo: an earlier refusal beside 写真を撮る no longer applies
         for (const file of files) {
           const blob = await outbox.downscale(file);
           addThumb(step, { item: await outbox.add({ kind: "photo", url: root.dataset.photosUrl, check, blob }) });

@@ -60,6 +60,7 @@ def open_online(page, visit_id):
 def go_to_step(page, number):
     page.evaluate(f"location.hash = '#step-{number}'")
     expect(page.locator(f'section.step[data-step="{number}"]')).to_be_visible()
+    page.wait_for_timeout(450)  # a tap within 400 ms of a move is taken for a double tap and ignored
 
 
 def photos_on_server(server, visit_id):

@@ -107,7 +107,9 @@ def test_an_auditor_outside_the_team_cannot_open_the_photo(open_page, photo_city
     step.locator("input[data-photo-input]").set_input_files(camera)
     thumb = step.locator("[data-thumbs] li img")
     expect(thumb).to_have_count(1)
-    full = photo_city.url + thumb.get_attribute("src").replace("/thumb", "/full")
+    sent = step.locator("[data-thumbs] li[data-photo]")  # shown from the tablet's outbox until the server has it
+    expect(sent).to_have_count(1)
+    full = f"{photo_city.url}/visits/{visit_id}/photos/{sent.get_attribute('data-photo')}/full"
     assert page.request.get(full).status == 200
     outsider = open_page(photo_city)
     log_in(outsider, "auditor3")
