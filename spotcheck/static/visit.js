@@ -165,6 +165,8 @@
         addThumb(step, item.answer ? { id: item.answer.id, thumb: item.answer.thumb } : { item });
       }
       if (item.kind !== "change") continue;
+      // A sent change the server refused or did not apply (a newer one won) must not cover what it shows.
+      if (item.sent && (!item.answer || item.answer.applied === false)) continue;
       const change = item.body;
       if (change.field === "comment") { comment.value = change.value; continue; }
       if (!step) continue;
