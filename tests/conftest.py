@@ -10,10 +10,16 @@ from tests.factories import (PASSWORD, SECTION_HEADER, SECTIONS, SELFCHECK_HEADE
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
+def app_settings():
+    """Settings a test module adds to the app's (override this fixture, e.g. to point FORMS_DIR elsewhere)."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, app_settings):
     """An app on an empty, migrated database in its own instance folder (CSRF off for convenience)."""
     monkeypatch.setenv("SPOTCHECK_INSTANCE", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, **app_settings})
     with app.app_context():
         db = connect(app.config["DATABASE"])
         migrations.apply(db)

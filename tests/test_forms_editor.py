@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from spotcheck import campaigns, checklists, create_app, form_editing, form_store, migrations
-from spotcheck.db import connect
+from spotcheck import campaigns, checklists, form_editing, form_store
 
 REPO_FORMS = Path(__file__).resolve().parent.parent / "forms"
 REPO_DIGESTS = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in REPO_FORMS.glob("*.toml")}
@@ -33,15 +32,9 @@ def forms_dir(tmp_path):
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch, forms_dir):
+def app_settings(forms_dir):
     """The conftest app, but reading its checklists from a temporary copy of forms/."""
-    monkeypatch.setenv("SPOTCHECK_INSTANCE", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "FORMS_DIR": str(forms_dir)})
-    with app.app_context():
-        db = connect(app.config["DATABASE"])
-        migrations.apply(db)
-        db.close()
-    return app
+    return {"FORMS_DIR": str(forms_dir)}
 
 
 @pytest.fixture
