@@ -1,5 +1,6 @@
 """Numbered schema steps. Add new steps at the end; never edit or drop an applied one."""
 import json
+import sqlite3
 from datetime import datetime, timezone
 
 from sqlite_utils import Migrations
@@ -573,6 +574,87 @@ def retention(db):
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
         """
     )
+
+
+def _widen_check(db, table, columns_sql):
+    """Rebuild a table whose CHECK list grew; SQLite cannot alter a CHECK in place."""
+    db.execute(f"CREATE TABLE {table}_widened ({columns_sql})")
+    db.execute(f"INSERT INTO {table}_widened SELECT * FROM {table}")
+    db.execute(f"DROP TABLE {table}")
+    # Legacy mode renames without re-checking triggers elsewhere that name the table while it is away.
+    db.execute("PRAGMA legacy_alter_table = ON")
+    db.execute(f"ALTER TABLE {table}_widened RENAME TO {table}")
+    db.execute("PRAGMA legacy_alter_table = OFF")
+
+
+@migrations(name="0015_contracts_and_subject_kinds", transactional=False)
+def contracts_and_subject_kinds(db):
+    """The contract register, and room for the forms, imports and draws of sections, contracts and interviews."""
+    # Dropping a referenced table counts phantom violations even when deferred, so the rebuild runs the way
+    # SQLite's manual prescribes: foreign keys off, one transaction, a full foreign_key_check before commit.
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            _contracts_and_subject_kinds(db)
+            if db.execute("PRAGMA foreign_key_check").fetchall():
+                raise sqlite3.IntegrityError("FOREIGN KEY constraint failed after widening kinds")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
+def _contracts_and_subject_kinds(db):
+    """The body of step 0015, inside its transaction."""
+    # Plain execute, not executescript: executescript would commit the open transaction first.
+    db.execute(
+        """
+        CREATE TABLE contracts (
+            id INTEGER PRIMARY KEY,
+            contract_no TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            contractor TEXT NOT NULL,
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            system TEXT NOT NULL DEFAULT '',
+            starts_on TEXT,
+            ends_on TEXT,
+            subcontracting INTEGER NOT NULL CHECK (subcontracting IN (0, 1)),
+            personal_data INTEGER NOT NULL CHECK (personal_data IN (0, 1)),
+            ended_at TEXT,              -- missing from a later register file: ended, never deleted
+            import_id INTEGER REFERENCES imports(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX contracts_section ON contracts(section_id)")
+    _widen_check(db, "checklists", """
+        digest TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('selfcheck', 'onsite', 'section', 'contract', 'interview')),
+        version TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL""")
+    _widen_check(db, "imports", """
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('sections', 'staff', 'selfcheck', 'contracts', 'test_results')),
+        filename TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        campaign_id INTEGER REFERENCES campaigns(id),
+        user_id INTEGER REFERENCES users(id),
+        summary TEXT NOT NULL,
+        created_at TEXT NOT NULL""")
+    _widen_check(db, "draws", """
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        kind TEXT NOT NULL CHECK (kind IN ('staff', 'section', 'contract', 'interview')),
+        section_id INTEGER REFERENCES sections(id),
+        pool TEXT NOT NULL,
+        pool_digest TEXT NOT NULL,
+        seed TEXT NOT NULL,
+        method TEXT NOT NULL,
+        options TEXT NOT NULL,
+        chosen_id INTEGER NOT NULL,
+        drawn_by INTEGER NOT NULL REFERENCES users(id),
+        drawn_at TEXT NOT NULL""")
 
 
 def apply(db):
