@@ -33,6 +33,12 @@ NEXT_TAP_JS = """() => { window.__tap = undefined; document.addEventListener('cl
   const start = event.timeStamp;
   requestAnimationFrame(() => setTimeout(() => { window.__tap = performance.now() - start; }, 0));
 }, {capture: true, once: true}); }"""
+# Where an opening's time went, from the Navigation and Resource Timing entries (ms).
+NAVIGATION_PARTS_JS = """() => { const n = performance.getEntriesByType('navigation')[0];
+  const assets = performance.getEntriesByType('resource').filter(e => /\\.(js|css)(\\?|$)/.test(e.name));
+  return {server: n.responseStart - n.requestStart, html: n.responseEnd, dom_ready: n.domContentLoadedEventEnd,
+          assets: assets.length ? Math.max(...assets.map(e => e.responseEnd)) : 0,
+          asset_requests: assets.filter(e => e.transferSize > 0 || e.workerStart > 0).length}; }"""
 # Installed before every page load: ms from navigation start to the task after the frame once visit.js has run.
 OPENED_JS = """document.addEventListener('DOMContentLoaded', () => requestAnimationFrame(() => setTimeout(() => {
   window.__opened = performance.now();
@@ -84,12 +90,13 @@ def main(argv=None):
                 taps.append(page.evaluate("window.__tap"))
                 page.wait_for_function(f"document.querySelector('.step-count').textContent.startsWith('{n + 2} ')"
                                        if n + 1 < checks else "true")
-            opens = []
+            opens, parts = [], []
             for n in range(args.opens):
                 page.goto("/")  # a real load each time, not a hash change on the same page
                 page.goto(f"/visits/{visit_ids[1]}#step-{n % checks + 1}")
                 page.wait_for_function("window.__opened !== undefined")
                 opens.append(page.evaluate("window.__opened"))
+                parts.append(page.evaluate(NAVIGATION_PARTS_JS))
 
             assets = {}
             for path in (f"/visits/{visit_ids[1]}", f"/visits/{visit_ids[1]}/sign"):
@@ -106,6 +113,7 @@ def main(argv=None):
         "rate": args.rate, "checks": checks,
         "tap_ms": {"median": statistics.median(taps), "max": max(taps), "runs": [round(t, 1) for t in taps]},
         "open_ms": {"median": statistics.median(opens), "max": max(opens), "runs": [round(t, 1) for t in opens]},
+        "open_parts_ms": {key: statistics.median(p[key] for p in parts) for key in parts[0]},
         "assets_gzip_bytes": assets, "assets_kb": sum(assets.values()) / 1000,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "python": platform.python_version(),
     }
@@ -117,6 +125,8 @@ def main(argv=None):
           f"{TARGETS['tap_ms']:>10.0f}")
     print(f"{'opening a check (ms)':<36}{figures['open_ms']['median']:>10.1f}{figures['open_ms']['max']:>10.1f}"
           f"{TARGETS['open_ms']:>10.0f}")
+    print("  of which (medians, ms from navigation start): " + ", ".join(
+        f"{key} {value:.0f}" for key, value in figures["open_parts_ms"].items()))
     for url, size in assets.items():
         print(f"  {url:<34}{size / 1000:>10.1f} kB gzip")
     print(f"{'JS+CSS of the visit pages (kB gzip)':<36}{figures['assets_kb']:>10.1f}{'':>10}{TARGETS['assets_kb']:>10.0f}")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import auth, cli, config, db, deployment, i18n, loaded_forms, security
+from . import assets, auth, cli, config, db, deployment, i18n, loaded_forms, security
 from .fonts import register_fonts
 from .views import register_blueprints
 
@@ -28,6 +28,7 @@ def create_app(test_config=None):
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"])
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(0)
     deployment.init_app(app)
+    assets.init_app(app)
 
     app.config["FORMS_DIR"] = app.config["FORMS_DIR"] or str(FORMS_DIR)
     loaded_forms.init_app(app)

@@ -28,6 +28,9 @@ async function keep(visit, urls) {
   }
   const pages = await caches.open(visitCache(visit));
   const assets = await caches.open(STATIC);
+  // Earlier versions of the static files are not needed any more.
+  const wanted = new Set(urls.map((url) => new URL(url, self.location.origin).href));
+  for (const request of await assets.keys()) if (!wanted.has(request.url)) await assets.delete(request);
   try {
     await Promise.all(urls.map(async (url) => {
       const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
@@ -49,12 +52,18 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
-    event.respondWith(networkFirst(request, STATIC, false));
+    // A versioned URL (?v=digest) never changes content: the kept copy answers at once, without a round trip.
+    event.respondWith(url.searchParams.has("v") ? cacheFirst(request, STATIC) : networkFirst(request, STATIC, false));
     return;
   }
   const match = VISIT_PATH.exec(url.pathname);
   if (match) event.respondWith(networkFirst(request, visitCache(match[1]), true));
 });
+
+async function cacheFirst(request, name) {
+  const kept = await (await caches.open(name)).match(request);
+  return kept || networkFirst(request, name, false);
+}
 
 // The network when it answers (refreshing the kept copy), the kept copy when it does not.
 async function networkFirst(request, name, addNew) {

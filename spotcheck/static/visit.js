@@ -79,7 +79,7 @@
     const urls = [location.pathname, root.querySelector("[data-to-sign]").getAttribute("href"),
       ...Array.from(document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon]"),
                     (node) => node.getAttribute("src") || node.getAttribute("href")),
-      document.querySelector('script[src$="visit.js"]').getAttribute("src").replace(/visit\.js$/, "signature.js")];
+      root.dataset.signScript];
     if (await SpotcheckOutbox.keepOffline(root.dataset.visit, urls) !== false) await outbox.pruneSent(sent);
   }
 
