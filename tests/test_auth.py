@@ -40,7 +40,8 @@ def test_login_and_logout(client, make_user):
     response = client.post("/login", data={"username": "sato", "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert client.get("/").status_code == 200
-    client.post("/logout")
+    logout = client.post("/logout")
+    assert logout.headers["Clear-Site-Data"] == '"cache", "storage"'  # the shared tablet forgets the visit
     assert client.get("/").status_code == 302
 
 
