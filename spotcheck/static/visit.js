@@ -13,8 +13,9 @@
   const resultLabel = (code) => labels.querySelector(`[data-label-for="${code}"]`).textContent;
   const outbox = SpotcheckOutbox.outbox(root.dataset.visit, {
     tokenUrl: location.pathname, onAnswer: answered, onChange: showStatus, onAllSent: keepOffline,
-    onSession: () => showError(text("session")),
+    onSession: () => { sessionLost = true; showError(text("session")); },
   });
+  let sessionLost = false;  // the login expired: waiting cannot help until the auditor logs in again
   let backlog = false;  // something waited for the network: say 「すべて送信しました」 once it is all sent
   let current = 0;
   const timers = new Map();  // text fields whose save waits for the typist to pause
@@ -57,6 +58,7 @@
 
   // The server's answer to one entry of the outbox.
   function answered(item, ok, body) {
+    sessionLost = false;  // the server answered: the login (renewed or not) is good again
     if (ok && item.kind === "sign") {  // a signature given offline: once it locks the visit, show the record
       if (body.locked) window.location.href = body.record;
       return;
@@ -259,9 +261,16 @@
     const section = link.closest("section");
     await commitAllTyping();
     const offlineCopy = () => !navigator.onLine && navigator.serviceWorker && navigator.serviceWorker.controller;
+    sessionLost = false;
     while ((await outbox.counts()).all && !offlineCopy()) {
       showError(navigator.onLine ? text("saving") : text("saving-offline"), section);
       await flush();
+      if (sessionLost) {  // say so and stop; 署名へ進む works again once the auditor has logged in
+        showError(text("session"), section);
+        delete link.dataset.waiting;
+        link.removeAttribute("aria-busy");
+        return;
+      }
       if ((await outbox.counts()).all) await new Promise((resolve) => setTimeout(resolve, 300));
     }
     window.location.href = link.href;
