@@ -231,3 +231,19 @@ def test_tap_targets_and_one_line_top_bar(open_page, visit_city, log_in, browser
     assert not small, small
     assert not tall, tall
     assert [e for e in browser_errors if "/nowhere" not in e] == []
+
+
+def test_small_tablet_menu_puts_every_item_in_view_without_sideways_scrolling(open_page, visit_city, log_in):
+    page = open_page(visit_city)
+    page.set_viewport_size(VIEWPORTS["small"])
+    log_in(page, "admin")  # the longest menu
+    for url in ("/", "/dashboard"):
+        page.goto(url)
+        nav = page.locator("nav.mainnav")
+        assert nav.evaluate("e => e.scrollWidth <= e.clientWidth"), "the menu scrolls sideways"
+        for link in nav.locator("a").all():
+            box = link.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORTS["small"]["width"], link.inner_text()
+            assert box["height"] >= 44
+    page.locator("nav.mainnav").get_by_role("link", name="チェックリスト編集").tap()  # the last item, one tap away
+    expect(page).to_have_url(re.compile(r"/admin/forms/?$"))
