@@ -6,14 +6,18 @@
   "use strict";
   const DB_NAME = "spotcheck";
   const STORE = "outbox";
+  const DRAFTS = "drafts";  // text being typed, kept at every key until it becomes an outbox entry
   let opening = null;
 
   function database() {
     opening = opening || new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, 1);
+      const request = indexedDB.open(DB_NAME, 2);
       request.onupgradeneeded = () => {
-        const store = request.result.createObjectStore(STORE, { keyPath: "seq", autoIncrement: true });
-        store.createIndex("visit", "visit");
+        const db = request.result;
+        if (!db.objectStoreNames.contains(STORE)) {
+          db.createObjectStore(STORE, { keyPath: "seq", autoIncrement: true }).createIndex("visit", "visit");
+        }
+        if (!db.objectStoreNames.contains(DRAFTS)) db.createObjectStore(DRAFTS, { keyPath: "id" }).createIndex("visit", "visit");
       };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
@@ -21,11 +25,12 @@
     return opening;
   }
 
-  async function run(mode, work) {
+  // One transaction over the stores (the outbox unless named); work gets the first store and the transaction.
+  async function run(mode, work, stores = [STORE]) {
     const db = await database();
     return new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const result = work(tx.objectStore(STORE));
+      const tx = db.transaction(stores, mode);
+      const result = work(tx.objectStore(stores[0]), tx);
       // Resolve only once the transaction is committed: then the entry survives a killed browser.
       tx.oncomplete = () => resolve(result && "result" in result ? result.result : result);
       tx.onerror = () => reject(tx.error);
@@ -71,6 +76,23 @@
       item.seq = await run("readwrite", (store) => store.add(item));
       return item;
     }
+
+    // A field's text at every key, so a browser killed before the typist pauses still has it at the next start.
+    const keepDraft = (field, check, value) => run("readwrite", (drafts) => drafts.put(
+      { id: `${visit}:${field}:${check}`, visit, field, check, value, changed_at: new Date().toISOString() }), [DRAFTS]);
+
+    // The typed text becomes an outbox entry and stops being a draft in one transaction: never both, never neither.
+    async function settleDraft(field, check, entry) {
+      const item = Object.assign({ visit, key: newKey(), at: new Date().toISOString() }, entry);
+      item.seq = await run("readwrite", (store, tx) => {
+        tx.objectStore(DRAFTS).delete(`${visit}:${field}:${check}`);
+        return store.add(item);
+      }, [STORE, DRAFTS]);
+      return item;
+    }
+
+    // Drafts left by a page that never paused (killed browser, crash): what was typed, as of its last key.
+    const drafts = () => run("readonly", (store) => store.index("visit").getAll(visit), [DRAFTS]);
 
     const drop = (seq) => run("readwrite", (store) => store.delete(seq));
     const pending = async () => (await list()).filter((item) => !item.sent);
@@ -160,7 +182,7 @@
 
     window.addEventListener("online", flush);
     setInterval(flush, 5000);
-    return { add, drop, list, pending, pruneSent, flush, counts, downscale };
+    return { add, drop, list, pending, pruneSent, flush, counts, downscale, keepDraft, settleDraft, drafts };
   }
 
   // The service worker needs a secure context (https, or localhost); on a plain-http LAN the pages load

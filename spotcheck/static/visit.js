@@ -26,6 +26,7 @@
     const key = `${field}:${check}`;
     savers.set(key, () => record(field, check, input.value));
     input.addEventListener("input", () => {
+      outbox.keepDraft(field, check, input.value);  // at every key: a killed browser loses nothing typed
       clearTimeout(timers.get(key));
       timers.set(key, setTimeout(() => commitTyping(key), 600));
     });
@@ -44,10 +45,10 @@
   }
 
   // ---- saving -------------------------------------------------------------------------------
-  async function record(field, check, value) {
+  async function record(field, check, value, changedAt = new Date().toISOString()) {
     if (navigator.onLine) backlog = false;
-    await outbox.add({ kind: "change", url: root.dataset.changesUrl,
-                       body: { field, check, value, changed_at: new Date().toISOString() } });
+    await outbox.settleDraft(field, check, { kind: "change", url: root.dataset.changesUrl,
+                                             body: { field, check, value, changed_at: changedAt } });
     showStatus();
     flush();
   }
@@ -156,6 +157,11 @@
 
   // What waits in the outbox (made offline before a reload), or was sent after the page was kept offline,
   // wins over what the page shows.
+  // Text a killed page typed but never paused on: it goes to the outbox now, dated by its last key.
+  async function settleDrafts() {
+    for (const draft of await outbox.drafts()) await record(draft.field, draft.check, draft.value, draft.changed_at);
+  }
+
   async function replayOutbox() {
     for (const item of await outbox.list()) {
       if (item.kind === "remove") {
@@ -326,7 +332,7 @@
   window.addEventListener("offline", showStatus);
   const start = /^#step-(\d+)$/.exec(location.hash);
   show(start ? Number(start[1]) - 1 : 0);
-  replayOutbox().then(async () => {
+  settleDrafts().then(replayOutbox).then(async () => {
     if ((await outbox.counts()).all) backlog = true;
     showStatus();
     if (navigator.onLine) keepOffline();
