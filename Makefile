@@ -23,7 +23,7 @@ serve: $(BIN)/.runtime
 	$(FLASK) serve
 
 bench: $(BIN)/.dev
-	for b in run photos sheets report visits roster_import; do $(BIN)/python -m bench.$$b || exit 1; done
+	for b in run photos sheets report visits roster_import walk offline; do $(BIN)/python -m bench.$$b || exit 1; done
 
 check-forms: $(BIN)/.runtime
 	$(FLASK) check-forms
