@@ -348,7 +348,7 @@ def test_the_register_shows_era_dates_flags_and_state(client, login, db, section
     page = client.get("/contracts").get_data(as_text=True)
     assert "契約中 2 件・終了 1 件" in page
     assert "令和6年4月1日" in page and "令和7年3月31日" in page
-    ended = page[page.index('<tr class="ended">'):]
+    ended = page[page.index('<tr class="ended muted">'):]
     assert "R6-委-003" in ended and "終了" in ended
     assert page.index("R6-委-001") < page.index("R6-委-003")  # in force first
 
