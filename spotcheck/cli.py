@@ -144,6 +144,24 @@ def import_selfcheck_command(file, campaign_code):
     run_import("selfcheck", file, campaign)
 
 
+@click.command("import-contracts")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="検査して件数を表示するだけで、何も書き込みません")
+def import_contracts_command(file, dry_run):
+    """委託契約一覧（CSV / XLSX）を取り込みます。ファイルにない契約は終了扱いにします。"""
+    if not dry_run:
+        run_import("contracts", file)
+        return
+    try:
+        plan = imports.plan(get_db(), "contracts", Path(file).read_bytes(), Path(file).name,
+                            max_rows=current_app.config["MAX_IMPORT_ROWS"])
+    except ImportRejected as error:
+        fail(error.messages + ["取り込めません。データは変更していません。"])
+    click.echo(summary(plan))
+    click.echo("確認のみ（--dry-run）: データは変更していません。")
+
+
 @click.command("check-forms")
 @with_appcontext
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
@@ -358,6 +376,7 @@ COMMANDS = (
     import_sections_command,
     import_staff_command,
     import_selfcheck_command,
+    import_contracts_command,
     check_forms_command,
     demo_command,
     verify_draw_command,

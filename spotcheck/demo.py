@@ -15,7 +15,7 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import auth, campaigns, config, demo_visits, imports
+from . import auth, campaigns, config, demo_contracts, demo_visits, imports
 from .importing import COUNT_LABELS
 
 SEED = "spotcheck-demo-2024"
@@ -358,6 +358,9 @@ def load(db, checklists, instance_path):
     lines += _describe(plans[-1])
     head = users["kacho_somu"][0]
     reporters = {None: admin_id, auth.get_user(db, head).section_id: head}
+    contract_lines, contract_plans = demo_contracts.load_contracts(db, admin_id, max_rows)
+    lines += contract_lines
+    plans += contract_plans
     lines += demo_visits.load_visits(db, campaign, [users["auditor1"][0], users["auditor2"][0]], reporters,
                                      config.defaults()["FOLLOWUP_DAYS"], config.defaults()["DRAW_WEIGHTS"])
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
@@ -389,7 +392,7 @@ def _describe(plan):
 
 def _real_imports(db):
     """Files other than the demo's that were imported here: the demo roster would retire their people."""
-    demo_names = {name for name, _ in FILES.values()}
+    demo_names = {name for name, _ in FILES.values()} | demo_contracts.FILENAMES
     return [row[0] for row in db.execute("SELECT DISTINCT filename FROM imports") if row[0] not in demo_names]
 
 

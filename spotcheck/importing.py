@@ -20,6 +20,7 @@ COUNT_LABELS = {
     "unchanged": "変更なし",
     "retired": "退職扱い",
     "new_sections": "新しい所属",
+    "ended": "終了扱い",
 }
 
 

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
-from . import roster, selfcheck
+from . import contracts, roster, selfcheck
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ KINDS = {
     "sections": ImportKind("所属一覧", roster.plan_sections, roster.apply_sections),
     "staff": ImportKind("職員名簿", roster.plan_staff, roster.apply_staff),
     "selfcheck": ImportKind("セルフチェック結果", selfcheck.plan_import, selfcheck.apply_import, needs_campaign=True),
+    "contracts": ImportKind("委託契約一覧", contracts.plan_import, contracts.apply_import),
 }
 
 

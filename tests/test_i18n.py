@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask import session
 
-from spotcheck import (auth, campaigns, crosscheck, draw, followups, imports, photos, roster, selfcheck, signatures, trail,
+from spotcheck import (auth, campaigns, contracts, crosscheck, draw, followups, imports, photos, roster, selfcheck, signatures, trail,
                        visits)
 from spotcheck.draw import Candidate
 from spotcheck.i18n import translated
@@ -32,7 +32,8 @@ def ui_strings():
               *followups.SEVERITY.values(), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
               *EXPORT_LABELS.values(), *trail.ENTITIES.values(), *trail.ACTIONS.values(),
               *trail.FIELDS.values(), "値", *campaigns.REPORT_TEXTS.values(),
-              *(c.ja for c in (*roster.SECTION_COLUMNS, *roster.STAFF_COLUMNS, *selfcheck.COLUMNS))]
+              *(c.ja for c in (*roster.SECTION_COLUMNS, *roster.STAFF_COLUMNS, *selfcheck.COLUMNS)),
+              *(c.ja for c in contracts.COLUMNS), *contracts.STATES.values()]
     return marked | set(labels)
 
 

@@ -62,6 +62,7 @@ def import_form():
     db = get_db()
     return render_template(
         "admin/imports.html", kinds=imports.KINDS, campaigns=campaigns.list_campaigns(db), imports=recent_imports(db),
+        selected=request.args.get("kind") if request.args.get("kind") in imports.KINDS else None,
     )
 
 
