@@ -39,3 +39,15 @@ def read_all(forms_dir: Path) -> tuple[dict[str, OnsiteChecklist | None], list[s
         found[kind], problems = read_form(Path(forms_dir) / name, kind)
         errors += problems
     return found, errors
+
+
+def summary(loaded) -> list[str]:
+    """check-forms' lines about the subject forms: each one's title, version and checks, or that it is absent."""
+    lines = []
+    for kind, name in FILES.items():
+        form = getattr(loaded, kind)
+        if form is None:
+            lines.append(f"{name}: ありません（この種類の監査は選べません）。")
+        else:
+            lines.append(f"{name}: {form.title}（版 {form.version}、確認項目 {len(form.checks)} 件）")
+    return lines
