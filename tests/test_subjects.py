@@ -165,3 +165,37 @@ def test_a_campaign_from_before_the_forms_pins_them_on_first_use_and_records_it(
     assert digest and db.execute("SELECT kind FROM checklists WHERE digest = ?", [digest]).fetchone() == ("section",)
     assert [e["action"] for e in audit.entries(db, "campaign", city["id"])][-1] == "pin_form"
     assert record.load(db, visit_id).checklist == forms.section
+
+
+def test_an_amended_section_visit_keeps_its_subject_and_carries_its_followup(db, city, forms, auditor):
+    visit_id = subject_visits.start(db, campaign_id=city["id"], kind="section", subject_id=section_id(db, "0201"),
+                                    auditor_id=auditor, forms=forms, reason="依頼")
+    lock(db, visit_id, auditor, failing="mn_cabinet")
+    from spotcheck import visits
+    new_id = visits.amend(db, visit_id, auditor, "所見の誤記")
+    amended = record.load(db, new_id)
+    assert amended.subject.kind == "section" and amended.staff_id is None
+    assert [s.check.code for s in amended.steps] == [s.check.code for s in record.load(db, visit_id).steps]
+    change(db, {"id": new_id, "auditor": auditor}, "remark", "鍵が机上に置かれていた", check="mn_cabinet")
+    issuance.sign(db, new_id, auditor, due_days=DUE, role="auditor", name="監査 太郎", data_url=signature_url())
+    issuance.sign(db, new_id, auditor, due_days=DUE, role="auditee", name="課長", data_url=signature_url())
+    assert issuance.get_sheet(db, visit_id=new_id)["serial"].endswith("-v2")
+    rows = followups.listing(db, section_id=section_id(db, "0201"))
+    assert [(r["visit_id"], r["finding"]) for r in rows] == [(new_id, "鍵が机上に置かれていた")]
+    assert issuance.verify_records(db) == []
+
+
+def test_a_purge_blanks_the_signers_of_section_and_contract_visits_and_keeps_them_section_owned(app, db, city, forms,
+                                                                                               auditor):
+    from datetime import date
+
+    from spotcheck import retention
+    visit_id = subject_visits.start(db, campaign_id=city["id"], kind="contract", subject_id=add_contract(db),
+                                    auditor_id=auditor, forms=forms, reason="依頼")
+    lock(db, visit_id, auditor, failing="worker_list")
+    planned = retention.plan(db, date(2030, 4, 1), instance=app.instance_path, campaign_years=5, retirement_years=5)
+    assert visit_id in planned.visits
+    retention.purge(db, planned, instance=app.instance_path, campaign_years=5, retirement_years=5)
+    assert db.execute("SELECT staff_id, subject_kind FROM visits WHERE id = ?", [visit_id]).fetchone() == (None, "contract")
+    assert db.execute("SELECT name FROM signatures WHERE visit_id = ?", [visit_id]).fetchall() == [("",), ("",)]
+    assert issuance.verify_records(db) == []
