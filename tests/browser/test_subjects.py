@@ -99,8 +99,10 @@ def log_out(page):
         page.locator("form[action$='/logout'] button").tap()
 
 
-def start_kind(page, button):
+def start_kind(page, button, screenshot=None):
     page.get_by_role("navigation", name="メニュー").get_by_role("link", name="実地監査", exact=True).tap()
+    if screenshot:
+        screenshot(page, "subjects-00-visits")
     page.get_by_role("button", name=button).tap()
 
 
@@ -108,7 +110,7 @@ def test_a_section_visit_drawn_walked_signed_printed_and_answered_by_the_section
         open_page, subject_city, log_in, screenshot):
     page = open_page(subject_city)
     log_in(page, "auditor")
-    start_kind(page, "所属を選ぶ・抽選する")
+    start_kind(page, "所属を選ぶ・抽選する", screenshot)
     expect(page.get_by_role("heading", level=1)).to_contain_text("所属の監査")
     screenshot(page, "subjects-01-choose-section")
     page.get_by_role("button", name="抽選する", exact=True).tap()
