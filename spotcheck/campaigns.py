@@ -31,6 +31,9 @@ def create_campaign(db, code, title, forms: checklists.Checklists, *, fiscal_yea
         raise CampaignError(_("キャンペーンコード「%(code)s」は既にあります。", code=code))
     with immediate(db):
         digests = {kind: _pin(db, kind, sheet) for kind, sheet in (("selfcheck", forms.selfcheck), ("onsite", forms.onsite))}
+        # Section and contract forms, when forms/ has them (subjects.py pins them later for older campaigns).
+        subject_digests = {f"{kind}_digest": _pin(db, kind, sheet) for kind, sheet in
+                           (("section", forms.section), ("contract", forms.contract)) if sheet is not None}
         campaign_id = db["campaigns"].insert(
             {
                 "code": code,
@@ -40,10 +43,11 @@ def create_campaign(db, code, title, forms: checklists.Checklists, *, fiscal_yea
                 "onsite_digest": digests["onsite"],
                 "created_by": user_id,
                 "created_at": now_iso(),
+                **subject_digests,
             }
         ).last_pk
         audit.record(db, user_id=user_id, action="create", entity="campaign", entity_id=campaign_id,
-                     after={"code": code, "title": title, **digests})
+                     after={"code": code, "title": title, **digests, **subject_digests})
     return campaign_id
 
 

@@ -172,6 +172,8 @@ class Checklists:
 
     selfcheck: SelfCheckSheet
     onsite: OnsiteChecklist
+    section: OnsiteChecklist | None = None  # forms/section.toml (subject_forms.py), when present
+    contract: OnsiteChecklist | None = None  # forms/contract.toml (subject_forms.py), when present
 
 
 class FormsError(Exception):
@@ -701,7 +703,10 @@ def _load(forms_dir: Path) -> tuple[Checklists | None, list[str]]:
     onsite_form = _FormFile(forms_dir / "onsite.toml")
     selfcheck = _read_selfcheck(selfcheck_form) if selfcheck_form.read() else None
     onsite = _read_onsite(onsite_form) if onsite_form.read() else None
-    errors = selfcheck_form.messages() + onsite_form.messages()
+    from .subject_forms import read_all  # here: it builds on this module's readers
+
+    subjects, subject_errors = read_all(forms_dir)
+    errors = selfcheck_form.messages() + onsite_form.messages() + subject_errors
     if errors or selfcheck is None or onsite is None:
         return None, errors
-    return Checklists(selfcheck, onsite), []
+    return Checklists(selfcheck, onsite, **subjects), []

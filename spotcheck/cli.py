@@ -172,6 +172,10 @@ def check_forms_command(folder):
     if errors:
         fail(errors + [f"{len(errors)} 件の問題があります。"])
     click.echo(f"{folder}: チェックリスト定義に問題はありません。")
+    from .subject_forms import summary
+
+    for line in summary(checklists.load_checklists(folder)):
+        click.echo(line)
 
 
 @click.command("demo")

@@ -52,6 +52,10 @@ SETTINGS = (
     Setting("ROSTER_RETIRE_CONFIRM_SHARE", 0.2,
             "A roster import retiring more than this share of active staff needs a tick on the preview "
             "(web) or --allow-mass-retire (CLI)."),
+    Setting("SECTION_DRAW_WEIGHTS", {"base": 1, "my_number": 3, "outsourced": 1, "findings": 2},
+            "Section-visit draw: base plus bonuses for My Number work, outsourced systems, last campaign's findings."),
+    Setting("CONTRACT_DRAW_WEIGHTS", {"base": 1, "personal_data": 2, "subcontracting": 2, "my_number_system": 2},
+            "Contract-visit draw: base plus bonuses for personal data, subcontracting, a system in a My Number section."),
 )
 
 

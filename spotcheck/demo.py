@@ -15,7 +15,7 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import auth, campaigns, config, demo_contracts, demo_visits, imports
+from . import auth, campaigns, config, demo_contracts, demo_subjects, demo_visits, imports
 from .importing import COUNT_LABELS
 
 SEED = "spotcheck-demo-2024"
@@ -363,6 +363,9 @@ def load(db, checklists, instance_path):
     plans += contract_plans
     lines += demo_visits.load_visits(db, campaign, [users["auditor1"][0], users["auditor2"][0]], reporters,
                                      config.defaults()["FOLLOWUP_DAYS"], config.defaults()["DRAW_WEIGHTS"])
+    lines += demo_subjects.load_subject_visits(
+        db, campaign, checklists, [users["auditor1"][0], users["auditor2"][0]], config.defaults()["FOLLOWUP_DAYS"],
+        config.defaults()["SECTION_DRAW_WEIGHTS"], config.defaults()["CONTRACT_DRAW_WEIGHTS"])
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
         lines.append("すべて変更なし: 前回読み込んだデモデータと同じ内容です。")
 

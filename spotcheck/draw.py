@@ -23,6 +23,12 @@ WEIGHT_LABELS = {
     "unanswered": "未回答・未提出あり",
     "fiscal_year": "会計年度任用職員",
     "my_number": "特定個人情報を扱う所属",
+    # Section and contract draws (subject_draw.py):
+    "outsourced": "業務委託システムのある所属",
+    "findings": "前回のキャンペーンで指摘あり",
+    "personal_data": "個人情報の取扱いあり",
+    "subcontracting": "再委託あり",
+    "my_number_system": "特定個人情報を扱う所属のシステム",
 }
 
 

@@ -13,7 +13,11 @@ ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で�
 SEVERITY = {"nonconformity": "不適合", "major": "重大"}
 MAX_TEXT = 2000
 # A follow-up names the person and section as the signed record froze them (the visit_people view).
-SIGNED_NAMES = "p.person_name, p.staff_no, p.kana, p.section_name"
+SIGNED_NAMES = ("p.person_name, p.staff_no, p.kana, p.section_name,"
+                # A section's or contract's finding has no person: the screens name the subject instead.
+                " (SELECT v.subject_kind FROM visits v WHERE v.id = f.visit_id) AS subject_kind,"
+                " (SELECT k.contract_no || ' ' || k.title FROM visits v JOIN contracts k ON k.id = v.contract_id"
+                " WHERE v.id = f.visit_id) AS contract_label")
 SIGNED_JOINS = "JOIN visit_people p ON p.visit_id = f.visit_id"
 
 
@@ -33,7 +37,7 @@ def open_for_visit(db, signed, due_days):
     for code, step in failing.items():
         # The finding is what the auditor wrote and the person saw when signing, never the criterion.
         fields = {"visit_id": signed.id, "severity": step.result, "finding": step.fact,
-                  "check_title": step.check.title, "employment": signed.subject.employment, "updated_at": stamp}
+                  "check_title": step.check.title, "employment": signed.subject.employment or None, "updated_at": stamp}
         if code in carried:
             db["followups"].update(carried[code]["id"], fields)  # same finding, corrected wording: keep its history
             continue

@@ -22,9 +22,10 @@ def close(db, visit_id, due_days, user_id=None):
     """A visit just locked: issue its sheet, count its observations, open its follow-ups."""
     signed = record.load(db, visit_id)
     issue(db, signed, user_id)
-    aggregates.record_visit(db, signed)
-    if signed.supersedes_id:
-        aggregates.record_visit(db, record.load(db, signed.supersedes_id), sign=-1)
+    if signed.subject.kind == "person":  # the tallies cross-check one person's answers; a section has no one's
+        aggregates.record_visit(db, signed)
+        if signed.supersedes_id:
+            aggregates.record_visit(db, record.load(db, signed.supersedes_id), sign=-1)
     followups.open_for_visit(db, signed, due_days)
 
 

@@ -657,6 +657,138 @@ def _contracts_and_subject_kinds(db):
         drawn_at TEXT NOT NULL""")
 
 
+@migrations(name="0017_visit_subjects", transactional=False)
+def visit_subjects(db):
+    """A visit's subject may be a section or a contract; campaigns pin the section and contract forms."""
+    # The same rebuild as 0015: foreign keys off, one transaction, a full foreign_key_check before commit.
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            _visit_subjects(db)
+            if db.execute("PRAGMA foreign_key_check").fetchall():
+                raise sqlite3.IntegrityError("FOREIGN KEY constraint failed after widening visit subjects")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
+VISIT_COLUMNS = ("id, campaign_id, section_id, staff_id, draw_id, auditor_id, status, overall_comment,"
+                 " comment_changed_at, started_at, locked_at, version, supersedes_id, amendment_reason, scope,"
+                 " selection_reason")
+FOLLOWUP_COLUMNS = ("id, visit_id, campaign_id, section_id, staff_id, check_code, check_title, severity, finding,"
+                    " state, due_on, report, reported_by, reported_at, report_photo, report_thumb,"
+                    " report_photo_sha256, confirmation, confirmed_by, confirmed_at, created_at, updated_at,"
+                    " employment")
+
+
+def _visit_subjects(db):
+    """The body of step 0017, inside its transaction."""
+    db.execute("ALTER TABLE campaigns ADD COLUMN section_digest TEXT REFERENCES checklists(digest)")
+    db.execute("ALTER TABLE campaigns ADD COLUMN contract_digest TEXT REFERENCES checklists(digest)")
+    db.execute("DROP VIEW visit_people")  # names visits; recreated below for visits without a person
+    db.execute(
+        """
+        CREATE TABLE visits_subjects (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            staff_id INTEGER REFERENCES staff(id),
+            draw_id INTEGER REFERENCES draws(id),
+            auditor_id INTEGER NOT NULL REFERENCES users(id),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'locked')),
+            overall_comment TEXT NOT NULL DEFAULT '',
+            comment_changed_at TEXT,
+            started_at TEXT NOT NULL,
+            locked_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            supersedes_id INTEGER UNIQUE REFERENCES visits(id),
+            amendment_reason TEXT,
+            scope TEXT,
+            selection_reason TEXT NOT NULL DEFAULT '',
+            subject_kind TEXT NOT NULL DEFAULT 'person' CHECK (subject_kind IN ('person', 'section', 'contract')),
+            contract_id INTEGER REFERENCES contracts(id),
+            -- A person visit names its person; a contract visit its contract; a section visit neither.
+            CHECK (subject_kind <> 'person' OR staff_id IS NOT NULL),
+            CHECK ((subject_kind = 'contract') = (contract_id IS NOT NULL))
+        )
+        """
+    )
+    db.execute(f"INSERT INTO visits_subjects ({VISIT_COLUMNS}) SELECT {VISIT_COLUMNS} FROM visits")
+    db.execute("DROP TABLE visits")
+    db.execute("PRAGMA legacy_alter_table = ON")
+    db.execute("ALTER TABLE visits_subjects RENAME TO visits")
+    db.execute("PRAGMA legacy_alter_table = OFF")
+    db.execute("CREATE INDEX visits_campaign_section ON visits(campaign_id, section_id)")
+    db.execute("CREATE INDEX visits_staff ON visits(staff_id)")
+    db.execute("CREATE INDEX visits_contract ON visits(contract_id)")
+    # As 0014 left it, word for word: the trigger went with the old table.
+    purged_visit = "EXISTS (SELECT 1 FROM purged_visits p WHERE p.visit_id = OLD.id)"
+    db.execute(f"""
+        CREATE TRIGGER visits_locked_update BEFORE UPDATE ON visits
+            WHEN OLD.status = 'locked'
+             AND (NOT {purged_visit} OR NEW.status IS NOT OLD.status
+                  OR NEW.locked_at IS NOT OLD.locked_at OR NEW.campaign_id IS NOT OLD.campaign_id
+                  OR NEW.section_id IS NOT OLD.section_id OR NEW.version IS NOT OLD.version
+                  OR NEW.supersedes_id IS NOT OLD.supersedes_id OR NEW.started_at IS NOT OLD.started_at)
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END""")
+    # A locked visit's subject is part of what was signed, purged or not.
+    db.execute("""
+        CREATE TRIGGER visits_locked_subject BEFORE UPDATE OF subject_kind, contract_id ON visits
+            WHEN OLD.status = 'locked'
+             AND (NEW.subject_kind IS NOT OLD.subject_kind OR NEW.contract_id IS NOT OLD.contract_id)
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END""")
+    db.execute(
+        """
+        CREATE TABLE followups_subjects (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL REFERENCES visits(id),
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            staff_id INTEGER REFERENCES staff(id),  -- NULL: a section's or contract's finding, owned by the section
+            check_code TEXT NOT NULL,
+            check_title TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('nonconformity', 'major')),
+            finding TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'reported', 'closed', 'withdrawn')),
+            due_on TEXT NOT NULL,
+            report TEXT NOT NULL DEFAULT '',
+            reported_by INTEGER REFERENCES users(id),
+            reported_at TEXT,
+            report_photo TEXT,
+            report_thumb TEXT,
+            report_photo_sha256 TEXT,
+            confirmation TEXT NOT NULL DEFAULT '',
+            confirmed_by INTEGER REFERENCES users(id),
+            confirmed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            employment TEXT,
+            UNIQUE (visit_id, check_code)
+        )
+        """
+    )
+    db.execute(f"INSERT INTO followups_subjects ({FOLLOWUP_COLUMNS}) SELECT {FOLLOWUP_COLUMNS} FROM followups")
+    db.execute("DROP TABLE followups")
+    db.execute("PRAGMA legacy_alter_table = ON")
+    db.execute("ALTER TABLE followups_subjects RENAME TO followups")
+    db.execute("PRAGMA legacy_alter_table = OFF")
+    db.execute("CREATE INDEX followups_section ON followups(section_id, state)")
+    db.execute("CREATE INDEX followups_staff ON followups(staff_id)")
+    db.execute("CREATE INDEX followups_employment ON followups(campaign_id, employment, state)")
+    # 0013's view, with the person joined only where there is one.
+    fields = {"staff_no": "s.staff_no", "person_name": "s.name", "kana": "s.kana", "employment": "s.employment",
+              "section_code": "sec.code", "section_name": "sec.name"}
+    columns = ",\n".join(
+        f"coalesce(CASE WHEN json_valid(r.body) THEN json_extract(r.body, '$.subject.{frozen}') END, {live})"
+        f" AS {name}" for name, frozen, live in (
+            (name, "name" if name == "person_name" else name, live) for name, live in fields.items()))
+    db.execute(f"""
+        CREATE VIEW visit_people AS
+        SELECT v.id AS visit_id, {columns}
+        FROM visits v LEFT JOIN staff s ON s.id = v.staff_id JOIN sections sec ON sec.id = v.section_id
+        LEFT JOIN visit_records r ON r.visit_id = v.id
+    """)
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from pypdf import PdfWriter
 
-from . import integrity, issuance, photos, record, roster, sheets, signatures
+from . import integrity, issuance, photos, record, roster, sheets, signatures, subject_sheets
 from .campaigns import get_campaign
 from .sqlite import immediate
 
@@ -36,11 +36,11 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
             sheets.SelfReport(r.item.no, r.item.topic, r.option.label if r.option and r.option.code else "",
                               date.fromisoformat(r.answered_on) if r.answered_on else None)
             for r in step.reports
-        )
+        ) + tuple(sheets.SelfReport(t.item.no, t.item.topic, t.text, None) for t in step.tallies)
         rows.append(sheets.CheckRow(no, step.check.title, reports, step.result_label, step.discrepancy,
                                     step.remark, tuple(numbers)))
         if step.failed:
-            items = "、".join(f"No.{r.item.no} {r.item.topic}" for r in step.reports)
+            items = "、".join(f"No.{r.item.no} {r.item.topic}" for r in (*step.reports, *step.tallies))
             findings.append(sheets.Finding(
                 len(findings) + 1, step.check.title, f"セルフチェック {items}／{basis}" if items else basis,
                 step.fact, step.result_label, tuple(numbers),
@@ -60,12 +60,13 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
         finished_at=locked_at, overall_comment=signed.comment, rows=tuple(rows), findings=tuple(findings),
         photos=tuple(photos),
         signatures=tuple(
-            sheets.Signature(SIGNER_LABELS[role], s["name"], datetime.fromisoformat(s["signed_at"]), s["png"],
+            sheets.Signature(subject_sheets.signer_labels(subject.kind)[role], s["name"], datetime.fromisoformat(s["signed_at"]), s["png"],
                              bool(s["refused"]), s["refusal_reason"])
             for role, s in ((r, signed_by[r]) for r in SIGNER_LABELS if r in signed_by)
         ),
         verify_url=verify_url(base_url, serial, sheet["digest"]), digest=sheet["digest"],
         chain=integrity.link_of(db, serial),
+        subject=subject_sheets.header(subject, signed_by.get("auditee")),
     )
 
 

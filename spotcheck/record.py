@@ -9,8 +9,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-from . import crosscheck
-from .campaigns import get_campaign, pinned_onsite, pinned_selfcheck
+from . import crosscheck, subjects
+from .campaigns import get_campaign, pinned_selfcheck
 from .checklists import AnswerOption, OnsiteCheck, OnsiteChecklist, SelfCheckItem
 from .clock import now_iso
 from .selfcheck import applies
@@ -32,6 +32,11 @@ class Subject:
     uses_pc: bool = True
     my_number: bool = False
     outsourced: bool = False
+    kind: str = "person"  # person, section or contract (subjects.KINDS)
+    contract_no: str = ""
+    contract_title: str = ""
+    contractor: str = ""
+    system: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Step:
     remark: str
     photos: tuple[PhotoRef, ...]
     reports: tuple[Report, ...]
+    tallies: tuple[subjects.Tally, ...] = ()  # a section's or contract owner's answers, counted
 
     @property
     def failed(self) -> bool:
@@ -119,7 +125,7 @@ class VisitRecord:
     campaign_id: int
     campaign_code: str
     section_id: int
-    staff_id: int
+    staff_id: int | None  # None for a section or contract visit
     status: str
     version: int
     supersedes_id: int | None
@@ -149,8 +155,13 @@ class VisitRecord:
 
 def scope_at_start(db, campaign_id, subject: Subject) -> str:
     """The checks that apply to this person, fixed when the visit starts (JSON for visits.scope)."""
-    checklist = pinned_onsite(db, get_campaign(db, campaign_id=campaign_id))
+    checklist = checklist_for(db, get_campaign(db, campaign_id=campaign_id), subject.kind)
     return scope_json([c.code for c in checklist.applicable(**_flags(subject))], subject)
+
+
+def checklist_for(db, campaign, kind):
+    """The checklist a campaign pinned for a kind of subject (person: onsite.toml)."""
+    return subjects.pinned(db, campaign, kind)
 
 
 def scope_json(codes, subject: Subject) -> str:
@@ -161,9 +172,9 @@ def scope_json(codes, subject: Subject) -> str:
 def open_checks(db, visit):
     """(pinned checklist, check codes) of an open visit (a visits row): from its scope, or the roster's
     flags for a visit opened before scopes were kept. Cheaper than load() for the autosave path."""
-    checklist = pinned_onsite(db, get_campaign(db, campaign_id=visit["campaign_id"]))
+    checklist = checklist_for(db, get_campaign(db, campaign_id=visit["campaign_id"]), visit["subject_kind"])
     scope = json.loads(visit["scope"]) if visit["scope"] else {}
-    codes = scope.get("checks") or [c.code for c in checklist.applicable(**_flags(live_subject(db, visit["staff_id"])))]
+    codes = scope.get("checks") or [c.code for c in checklist.applicable(**_flags(subject_of(db, visit)))]
     return checklist, codes
 
 
@@ -177,6 +188,13 @@ def live_subject(db, staff_id) -> Subject | None:
     return Subject(*row[:6], uses_pc=bool(row[6]), my_number=bool(row[7]), outsourced=bool(row[8]))
 
 
+def subject_of(db, visit) -> Subject | None:
+    """The subject of a visit (a visits row) as the roster or the contract register has it now."""
+    if visit["subject_kind"] == "person":
+        return live_subject(db, visit["staff_id"])
+    return subjects.live_subject(db, visit, Subject)
+
+
 def load(db, visit_id) -> VisitRecord | None:
     """The visit as it stands: frozen if locked, otherwise from the roster and the answers as they are now."""
     rows = list(db.query("SELECT * FROM visits WHERE id = ?", [visit_id]))
@@ -184,20 +202,26 @@ def load(db, visit_id) -> VisitRecord | None:
         return None
     visit = rows[0]
     campaign = get_campaign(db, campaign_id=visit["campaign_id"])
-    checklist, sheet = pinned_onsite(db, campaign), pinned_selfcheck(db, campaign)
+    checklist, sheet = checklist_for(db, campaign, visit["subject_kind"]), pinned_selfcheck(db, campaign)
     frozen = _frozen_body(db, visit_id) if visit["status"] == "locked" else None
     if frozen:
         subject = Subject(**frozen["subject"])
         codes = frozen["checks"]
         reports = {code: tuple(Report(sheet.item(no), sheet.answer(answer) if answer is not None else None, on)
                                for no, answer, on in shown) for code, shown in frozen["reports"].items()}
+        tallies = subjects.tallies_from_json(frozen.get("tallies", {}), sheet)
         auditors = _frozen_auditors(frozen)
     else:
-        subject = live_subject(db, visit["staff_id"])
+        subject = subject_of(db, visit)
         scope = json.loads(visit["scope"]) if visit["scope"] else _flags(subject)
         codes = open_checks(db, visit)[1]
-        reports = _live_reports(db, visit, sheet, {k: scope.get(k, v) for k, v in _flags(subject).items()}, codes,
-                                checklist)
+        flags = {k: scope.get(k, v) for k, v in _flags(subject).items()}
+        if subject.kind == "person":
+            reports, tallies = _live_reports(db, visit, sheet, flags, codes, checklist), {}
+        else:  # a contract shows what its owning section answered
+            reports = {}
+            tallies = subjects.live_tallies(db, visit["campaign_id"], visit["section_id"], sheet, checklist, codes,
+                                            flags)
         auditors = team(db, visit_id)
     return VisitRecord(
         id=visit["id"], campaign_id=visit["campaign_id"], campaign_code=campaign["code"],
@@ -205,7 +229,7 @@ def load(db, visit_id) -> VisitRecord | None:
         version=visit["version"], supersedes_id=visit["supersedes_id"], started_at=visit["started_at"],
         locked_at=visit["locked_at"], comment=visit["overall_comment"], format=frozen["format"] if frozen else FORMAT,
         subject=subject, auditors=auditors, selection=Selection(visit["draw_id"], visit["selection_reason"]),
-        checklist=checklist, steps=_steps(db, visit_id, checklist, codes, reports),
+        checklist=checklist, steps=_steps(db, visit_id, checklist, codes, reports, tallies),
         purged=db.execute("SELECT 1 FROM purged_visits WHERE visit_id = ?", [visit_id]).fetchone() is not None,
     )
 
@@ -227,6 +251,8 @@ def freeze(db, record: VisitRecord):
         "reports": {step.check.code: [[r.item.no, r.option.code if r.option else None, r.answered_on]
                                       for r in step.reports] for step in record.steps},
     }
+    if record.subject.kind != "person":
+        body["tallies"] = subjects.tallies_json({step.check.code: step.tallies for step in record.steps})
     db["visit_records"].insert({"visit_id": record.id, "body": json.dumps(body, ensure_ascii=False),
                                 "frozen_at": now_iso()})
 
@@ -266,6 +292,12 @@ def content(db, record: VisitRecord) -> dict:
             selection={"draw_id": record.selection.draw_id, "reason": record.selection.reason},
             answered_on={step.check.code: [r.answered_on for r in step.reports] for step in record.steps},
         )
+    if record.subject.kind != "person":  # person sheets keep the exact content their digests were taken over
+        subject = record.subject
+        data["subject"] = {"kind": subject.kind, "contract_no": subject.contract_no,
+                           "contract_title": subject.contract_title, "contractor": subject.contractor,
+                           "system": subject.system}
+        data["tallies"] = subjects.tallies_json({step.check.code: step.tallies for step in record.steps})
     return data
 
 
@@ -301,7 +333,7 @@ def _live_reports(db, visit, sheet, flags, codes, checklist):
     return reports
 
 
-def _steps(db, visit_id, checklist, codes, reports):
+def _steps(db, visit_id, checklist, codes, reports, tallies):
     saved = {row[0]: row[1:] for row in db.execute(
         "SELECT check_code, result, remark FROM visit_results WHERE visit_id = ?", [visit_id])}
     photos = {}
@@ -312,5 +344,5 @@ def _steps(db, visit_id, checklist, codes, reports):
     for code in codes:
         result, remark = saved.get(code, ("", ""))
         steps.append(Step(checklist.check(code), result, checklist.result(result).label if result else "", remark,
-                          tuple(photos.get(code, ())), reports.get(code, ())))
+                          tuple(photos.get(code, ())), reports.get(code, ()), tallies.get(code, ())))
     return tuple(steps)

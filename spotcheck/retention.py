@@ -198,7 +198,7 @@ def _blank_visits(db, planned, purge_id, stamp):
     for table in ("visits", "observations", "followups"):
         key = "id" if table == "visits" else "visit_id"
         db.conn.executemany(
-            f"UPDATE {table} SET staff_id = ? WHERE section_id = ? AND {key} IN ({marks})",
+            f"UPDATE {table} SET staff_id = ? WHERE staff_id IS NOT NULL AND section_id = ? AND {key} IN ({marks})",
             [(person, section_id, *visits) for section_id, person in placeholders.items()])
     db.execute(f"UPDATE visits SET overall_comment = '', selection_reason = '',"
                f" amendment_reason = CASE WHEN amendment_reason IS NULL THEN NULL ELSE '' END WHERE id IN ({marks})",

@@ -95,6 +95,17 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class SubjectHeader:
+    """The header lines of a section's or contract's sheet, in place of the person's name and employment."""
+
+    section_label: str  # 被監査所属, or 所管課 for a contract
+    first: tuple[str, str, str, str]  # label, value, label, value
+    second: tuple[str, str]  # label, value (the checklist version follows on the same line)
+    report_heading: str  # the self-report column: 所属の自己申告（集計） …
+    report_note: str  # what the counts are, printed under the table
+
+
+@dataclass(frozen=True)
 class SheetData:
     """Everything printed on one findings sheet; title is normally SHEET_TITLE."""
 
@@ -124,6 +135,7 @@ class SheetData:
     verify_url: str
     digest: str
     chain: ChainLink | None = None  # the sheet's own entry in the hash chain, printed so paper proves the log
+    subject: SubjectHeader | None = None  # a section or contract visit; None for a person
 
 
 MARGIN_BOTTOM = 18 * mm
@@ -421,9 +433,10 @@ def _header_table(data, kit):
     rows = [
         row("監査名", with_fiscal_year(data.campaign_title, data.fiscal_year)),
         row("監査の根拠", data.basis),
-        row("被監査所属", data.section),
-        row("氏名", data.person_name, "職員番号", data.staff_no),
-        row("任用区分", data.employment, "チェックリスト版", data.checklist_version),
+        row(data.subject.section_label if data.subject else "被監査所属", data.section),
+        row(*data.subject.first) if data.subject else row("氏名", data.person_name, "職員番号", data.staff_no),
+        row(*data.subject.second, "チェックリスト版", data.checklist_version) if data.subject
+        else row("任用区分", data.employment, "チェックリスト版", data.checklist_version),
         row("監査員", "、".join(data.auditors)),
         row("対象者の選定", data.selection),
         row("実施日時", _period(data.started_at, data.finished_at)),
@@ -493,7 +506,7 @@ def _check_table(data, kit, split_rows):
     dates = {r.answered_on for row in data.rows for r in row.self_reports if r.answered_on}
     widths = [9 * mm, 32 * mm, 44 * mm, 15 * mm, 13 * mm]
     widths.append(WIDTH - sum(widths))
-    rows = [["No.", "確認項目", "本人の自己申告", "結果", "乖離", "所見"]]
+    rows = [["No.", "確認項目", data.subject.report_heading if data.subject else "本人の自己申告", "結果", "乖離", "所見"]]
     shading = []
     for i, row in enumerate(data.rows, start=1):
         remark = [kit.p(row.remark, "cell")] if row.remark else []
@@ -536,7 +549,9 @@ def _check_table(data, kit, split_rows):
         )
     )
     notes = "「●乖離」は、本人の自己申告と実地での確認結果が食い違う項目です（網掛け）。"
-    if len(dates) == 1:
+    if data.subject:
+        notes = data.subject.report_note
+    elif len(dates) == 1:
         notes += f"本人の自己申告は{format_date(dates.pop())}の回答です。"
     return [*_heading("２　確認結果", kit, 45 * mm), table, Spacer(1, 1 * mm), kit.p(notes, "note")]
 

@@ -65,6 +65,7 @@ ACTIONS = {
     ("audit_log", "export"): "操作履歴を書き出し",
     ("retention", "purge"): "保存期間満了データの廃棄",
     ("checklist", "edit_checklist"): "チェックリストの新しい版を保存",
+    ("campaign", "pin_form"): "所属・委託契約の確認項目を固定",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -86,6 +87,8 @@ FIELDS = {
     "format": "形式", "campaign": "キャンペーン", "file": "ファイル", "files": "ファイル数", "size": "大きさ",
     "day": "日付", "serials": "文書番号", "ok": "検査", "lock": "ロック", "filters": "条件",
     "since": "期間（から）", "until": "期間（まで）", "entity": "対象", "action": "操作",
+    "subject_kind": "監査の対象", "contract_id": "委託契約ID", "section_digest": "所属監査の確認項目の版",
+    "contract_digest": "委託契約監査の確認項目の版", "subject": "監査の対象",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}
@@ -94,11 +97,13 @@ VALUES = {
     "role": {**auth.ROLES, **signatures.ROLES},
     "severity": followups.SEVERITY,
     "state": followups.STATES,
-    "kind": {"staff": "職員", "section": "所属"},
+    "kind": {"staff": "職員", "section": "所属", "contract": "委託契約"},
+    "subject_kind": {"person": "職員", "section": "所属", "contract": "委託契約"},
     "table": TABLES,
     "reason": REASONS,
 }
-HASHES = {"sha256", "digest", "pool_digest", "seed", "selfcheck", "onsite", "report_photo_sha256"}
+HASHES = {"sha256", "digest", "pool_digest", "seed", "selfcheck", "onsite", "report_photo_sha256", "section_digest",
+          "contract_digest"}
 TIMES = {"client_time", "used", "reported_at", "confirmed_at"}
 _ORDER = {key: n for n, key in enumerate(FIELDS)}
 MAX_TEXT = 60

@@ -114,10 +114,11 @@ def get_visit(db, visit_id):
         SELECT v.*, c.code AS campaign_code, c.title AS campaign_title, c.fiscal_year,
                p.section_code, p.section_name, sec.my_number, sec.outsourced,
                p.staff_no, p.person_name, p.kana, p.employment, s.uses_pc,
-               u.display_name AS auditor_name,
+               u.display_name AS auditor_name, k.contract_no, k.title AS contract_title, k.contractor,
                (SELECT n.id FROM visits n WHERE n.supersedes_id = v.id) AS superseded_by
         FROM visits v JOIN campaigns c ON c.id = v.campaign_id JOIN sections sec ON sec.id = v.section_id
-        JOIN staff s ON s.id = v.staff_id JOIN users u ON u.id = v.auditor_id
+        LEFT JOIN staff s ON s.id = v.staff_id LEFT JOIN contracts k ON k.id = v.contract_id
+        JOIN users u ON u.id = v.auditor_id
         JOIN visit_people p ON p.visit_id = v.id WHERE v.id = ?
         """,
         [visit_id],
@@ -134,6 +135,8 @@ def list_visits(db, *, campaign_id=None, staff_id=None, limit=100):
         f"""
         SELECT v.id, v.status, v.started_at, v.locked_at, v.version, v.draw_id, v.selection_reason,
                p.person_name, p.staff_no, p.kana, p.section_name, c.code AS campaign_code, u.display_name AS auditor_name,
+               v.subject_kind, (SELECT k.contract_no || ' ' || k.title FROM contracts k WHERE k.id = v.contract_id)
+                 AS contract_label,
                (SELECT count(*) FROM visit_results x WHERE x.visit_id = v.id AND x.result <> '') AS done
         FROM visits v JOIN visit_people p ON p.visit_id = v.id
         JOIN campaigns c ON c.id = v.campaign_id JOIN users u ON u.id = v.auditor_id
@@ -325,6 +328,7 @@ def amend(db, visit_id, user_id, reason):
         scope = record.scope_json([step.check.code for step in signed.steps], signed.subject)
         new_id = db["visits"].insert({
             "campaign_id": visit["campaign_id"], "section_id": visit["section_id"], "staff_id": visit["staff_id"],
+            "subject_kind": visit["subject_kind"], "contract_id": visit["contract_id"],
             "draw_id": visit["draw_id"], "selection_reason": visit["selection_reason"], "auditor_id": user_id,
             "status": "open", "overall_comment": visit["overall_comment"], "started_at": visit["started_at"],
             "version": visit["version"] + 1, "supersedes_id": visit_id, "amendment_reason": reason,
@@ -354,12 +358,15 @@ def drawn_count(db, campaign_id):
 
 def visited_staff(db, campaign_id):
     """Ids of staff already visited in a campaign."""
-    return {row[0] for row in db.execute("SELECT DISTINCT staff_id FROM visits WHERE campaign_id = ?", [campaign_id])}
+    return {row[0] for row in db.execute("SELECT DISTINCT staff_id FROM visits WHERE campaign_id = ?"
+                                         " AND staff_id IS NOT NULL", [campaign_id])}
 
 
 def names_for(db, kind, ids):
-    """Display names for the ids in a draw's pool (staff or sections)."""
-    table, label = ("staff", "name || '（' || staff_no || '）'") if kind == "staff" else ("sections", "name")
+    """Display names for the ids in a draw's pool (staff, sections or contracts)."""
+    table, label = {"staff": ("staff", "name || '（' || staff_no || '）'"),
+                    "contract": ("contracts", "contract_no || ' ' || title || '（' || contractor || '）'")
+                    }.get(kind, ("sections", "name"))
     marks = ",".join("?" * len(ids))
     return dict(db.execute(f"SELECT id, {label} FROM {table} WHERE id IN ({marks})", list(ids))) if ids else {}
 

@@ -106,3 +106,14 @@ def jpeg(color=(200, 60, 60)):
     out = io.BytesIO()
     Image.new("RGB", (800, 600), color).save(out, "JPEG")
     return out.getvalue()
+
+
+def add_contract(db, contract_no="R6-委-001", *, section_code="0101", title="住民記録システム保守", contractor="株式会社サンプル",
+                 system="住民記録システム", subcontracting=0, personal_data=1, ended_at=None):
+    """One row of the contract register, as its import would store it; returns its id."""
+    section_id = db.execute("SELECT id FROM sections WHERE code = ?", [section_code]).fetchone()[0]
+    return db["contracts"].insert({
+        "contract_no": contract_no, "title": title, "contractor": contractor, "section_id": section_id,
+        "system": system, "starts_on": "2024-04-01", "ends_on": "2027-03-31", "subcontracting": subcontracting,
+        "personal_data": personal_data, "ended_at": ended_at, "created_at": "2024-04-01T00:00:00+00:00",
+        "updated_at": "2024-04-01T00:00:00+00:00"}).last_pk

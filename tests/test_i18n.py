@@ -11,6 +11,7 @@ from flask import session
 
 from spotcheck import (auth, campaigns, contracts, crosscheck, draw, followups, imports, photos, roster, selfcheck, signatures, trail,
                        visits)
+from spotcheck import subject_sheets
 from spotcheck.draw import Candidate
 from spotcheck.i18n import translated
 from spotcheck.views.reports import EXPORT_LABELS
@@ -28,7 +29,8 @@ def ui_strings():
     marked = {message for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map) if message}
     labels = [*auth.ROLES.values(), *roster.EMPLOYMENT.values(), *COUNT_LABELS.values(),
               *(kind.label for kind in imports.KINDS.values()), *ERROR_MESSAGES.values(),
-              *signatures.ROLES.values(), *draw.WEIGHT_LABELS.values(), *followups.STATES.values(),
+              *signatures.ROLES.values(), *draw.WEIGHT_LABELS.values(),
+              *(label for labels in subject_sheets.SIGNER_LABELS.values() for label in labels.values()), *followups.STATES.values(),
               *followups.SEVERITY.values(), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
               *EXPORT_LABELS.values(), *trail.ENTITIES.values(), *trail.ACTIONS.values(),
               *trail.FIELDS.values(), "値", *campaigns.REPORT_TEXTS.values(),

@@ -15,6 +15,7 @@ from ..i18n import LANGUAGE_NAMES
 from ..importing import COUNT_LABELS
 from . import admin, auth, followups, forms_editor, main, reports, sheets, staff, trail, verify, visits
 from . import contracts as contracts_views
+from . import subjects
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -50,6 +51,7 @@ def register_blueprints(app):
     for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp, followups.bp, reports.bp,
                       trail.bp, forms_editor.bp, contracts_views.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(subjects.bp)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)

@@ -1,5 +1,6 @@
 """The unannounced visit on a tablet: choose or draw, walk the checks, photos, sign, lock."""
 import io
+import json
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
@@ -8,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit, auth, campaigns, crosscheck, draw, issuance, photos, record, replay, roster, signatures, trail, visits
+from .. import subject_sheets
 from ..db import get_db
 from ..i18n import translated
 from ..security import roles
@@ -105,7 +107,8 @@ def draw_record(draw_id):
     ok, findings = draw.verify(db, draw_id)
     names = visits.names_for(db, drawn["kind"], [c.id for c in drawn["candidates"]])
     return render_template("visits/draw.html", record=drawn, names=names, ok=ok, findings=findings,
-                           visit_id=request.args.get("visit", type=int))
+                           visit_id=request.args.get("visit", type=int),
+                           subject=json.loads(drawn["options"]).get("subject", "person"))
 
 
 @bp.route("/visits", methods=["POST"])
@@ -282,7 +285,7 @@ def sign(visit_id):
     current = record.load(db, visit_id)
     return render_template("visits/sign.html", visit=visit, record=current, steps=current.steps,
                            signatures=signatures.signatures(db, visit_id), problems=signatures.not_ready(current.steps),
-                           roles=signatures.ROLES, failed_codes=sorted(crosscheck.FAILED),
+                           roles=subject_sheets.signer_labels(visit["subject_kind"]), failed_codes=sorted(crosscheck.FAILED),
                            no_remark=record.NO_REMARK)
 
 
@@ -326,6 +329,7 @@ def log(visit_id):
     """The append-only change log of one visit (and its sheet), in the words of the 操作履歴 screen."""
     visit = _visit_or_404(visit_id)
     db = get_db()
-    checklist = campaigns.pinned_onsite(db, campaigns.get_campaign(db, campaign_id=visit["campaign_id"]))
+    checklist = record.checklist_for(db, campaigns.get_campaign(db, campaign_id=visit["campaign_id"]),
+                                     visit["subject_kind"])
     entries = [trail.entry(row, checklist) for row in audit.visit_entries(db, visit_id)]
     return render_template("visits/log.html", visit=visit, entries=entries)
