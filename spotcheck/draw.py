@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext, lazy_gettext as _
 
 from . import audit
+from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
 from .sqlite import immediate
 
@@ -81,7 +82,7 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
         """
         SELECT s.id, s.employment, sec.my_number, r.id AS response_id,
                (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
-                  AND a.out_of_scope = 0 AND a.answer IN ('3', 'C', 'D')) AS not_done,
+                  AND a.out_of_scope = 0 AND a.answer IN (SELECT value FROM json_each(:not_done))) AS not_done,
                (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
                   AND a.out_of_scope = 0 AND a.answer = '') AS blank
         FROM staff s JOIN sections sec ON sec.id = s.section_id
@@ -92,7 +93,9 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
                 SELECT 1 FROM visits v WHERE v.staff_id = s.id AND v.campaign_id = :campaign))
         ORDER BY s.id
         """,
-        {"campaign": campaign_id, "section": section_id, "pc_only": int(pc_only), "exclude": int(exclude_visited)},
+        {"campaign": campaign_id, "section": section_id, "pc_only": int(pc_only), "exclude": int(exclude_visited),
+         # ③/C/D as the campaign's pinned self-check sheet defines "not done".
+         "not_done": json.dumps(sorted(pinned_selfcheck(db, get_campaign(db, campaign_id=campaign_id)).not_done_codes))},
     )
     pool = []
     for row in rows:

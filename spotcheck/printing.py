@@ -66,6 +66,7 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
         ),
         verify_url=verify_url(base_url, serial, sheet["digest"]), digest=sheet["digest"],
         chain=integrity.link_of(db, serial),
+        categories=tuple(r.label for r in signed.checklist.findings),
     )
 
 

@@ -7,7 +7,7 @@ section, which checks applied, the self-reports shown, the auditors) is frozen i
 """
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from . import crosscheck
 from .campaigns import get_campaign, pinned_onsite, pinned_selfcheck
@@ -64,11 +64,13 @@ class Step:
     remark: str
     photos: tuple[PhotoRef, ...]
     reports: tuple[Report, ...]
+    # The campaign's pinned checklist: it says which results are findings (`finding = true`).
+    checklist: OnsiteChecklist | None = field(default=None, repr=False, compare=False)
 
     @property
     def failed(self) -> bool:
-        """不適合 or 重大: a finding the section must answer."""
-        return self.result in crosscheck.FAILED
+        """A finding the section must answer (不適合・重大 in today's forms)."""
+        return self.checklist.is_finding(self.result)
 
     @property
     def fact(self) -> str:
@@ -81,7 +83,8 @@ class Step:
 
     @property
     def discrepancy(self) -> bool:
-        return crosscheck.is_discrepancy([r.option.reported if r.option else None for r in self.reports], self.result)
+        return crosscheck.is_discrepancy([r.option.reported if r.option else None for r in self.reports], self.result,
+                                         self.checklist)
 
 
 @dataclass(frozen=True)
@@ -311,6 +314,6 @@ def _steps(db, visit_id, checklist, codes, reports):
     steps = []
     for code in codes:
         result, remark = saved.get(code, ("", ""))
-        steps.append(Step(checklist.check(code), result, checklist.result(result).label if result else "", remark,
-                          tuple(photos.get(code, ())), reports.get(code, ())))
+        steps.append(Step(checklist.check(code), result, checklist.label(result), remark,
+                          tuple(photos.get(code, ())), reports.get(code, ()), checklist))
     return tuple(steps)
