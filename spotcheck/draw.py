@@ -76,6 +76,12 @@ def weigh(weights, flags):
     return weight, tuple(reasons)
 
 
+def _not_done_codes(db, campaign_id):
+    """③/C/D as the campaign's pinned self-check sheet defines "not done" (none for an unknown campaign)."""
+    campaign = get_campaign(db, campaign_id=campaign_id)
+    return sorted(pinned_selfcheck(db, campaign).not_done_codes) if campaign else []
+
+
 def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_visited=True):
     """The section's active staff in scope, weighted by what their self-check suggests."""
     rows = db.query(
@@ -94,8 +100,7 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
         ORDER BY s.id
         """,
         {"campaign": campaign_id, "section": section_id, "pc_only": int(pc_only), "exclude": int(exclude_visited),
-         # ③/C/D as the campaign's pinned self-check sheet defines "not done".
-         "not_done": json.dumps(sorted(pinned_selfcheck(db, get_campaign(db, campaign_id=campaign_id)).not_done_codes))},
+         "not_done": json.dumps(_not_done_codes(db, campaign_id))},
     )
     pool = []
     for row in rows:
