@@ -28,7 +28,8 @@ from pypdf import PdfReader
 
 from spotcheck import fonts as report_fonts
 from spotcheck.figures import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData
-from spotcheck.council import pooled
+from spotcheck.checklists import load_checklists
+from spotcheck.council import label_meanings, pooled
 from spotcheck.report import PUBLIC_SUFFIX, build_report, default_title
 
 TARGET_MS = 2000.0
@@ -37,6 +38,8 @@ FORMS = Path(__file__).resolve().parents[1] / "forms"
 
 ANSWERS = ("① できている", "② 一部できている", "③ できていない", "未回答")
 RESULTS = ("適合", "観察事項", "不適合", "重大", "該当なし", "確認不可")
+# The shipped forms say which of these labels are "not done" and which are findings.
+SHIPPED = load_checklists(FORMS)
 # (label, share of staff, extra chance of answering ③): fixed-term staff are the weak spot.
 EMPLOYMENT = (("正規職員", 0.70, 0.0), ("会計年度任用職員", 0.26, 0.06), ("再任用職員", 0.04, 0.01), ("任期付職員", 0.0, 0.02))
 # Items whose ③ rate the council minutes single out (No.19 USB about 15 %, No.9 and No.10 about 10 %).
@@ -217,6 +220,7 @@ def sample_report(sections=30, seed=20240202):
         ),
         previous_over_rate=round(100 * over / max(claims_done, 1) + 3.2, 1),
         issuer="総務部総務課・情報政策課",
+        **label_meanings(SHIPPED.selfcheck, SHIPPED.onsite),
     )
 
 

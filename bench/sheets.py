@@ -193,6 +193,7 @@ def sample_sheet(folder, **changes):
         verify_url="https://spotcheck.city.iruma.example.lg.jp/verify/SC-2024-0012?d=3f9a0c5be1d2477aa6c3f0b18e9d2c41",
         digest="3f9a0c5be1d2477aa6c3f0b18e9d2c41e6a7b9d05c3f1e2a4b6c8d0e1f2a3b4c",
         chain=ChainLink(12, "8c1f" + "0" * 60, "77ab" + "1" * 60, "2024-02-02T10:05:00+09:00"),
+        categories=("不適合", "重大"),  # as the shipped forms/onsite.toml names its findings
     )
     return replace(data, **changes)
 

@@ -88,7 +88,7 @@ def observations(signed):
                 "visit_id": signed.id, "campaign_id": signed.campaign_id, "section_id": signed.section_id,
                 "staff_id": signed.staff_id, "employment": signed.subject.employment, "check_code": step.check.code,
                 "result": step.result, "item_no": report.item.no if report else 0, "reported": reported,
-                "class": crosscheck.classify(reported, step.result) if report else None,
+                "class": crosscheck.classify(reported, step.result, signed.checklist) if report else None,
             })
     return rows
 
@@ -107,7 +107,7 @@ def record_visit(db, signed, sign=1):
         counts[("result", code, step.result, *where)] += 1
         claims = [r.option.reported for r in step.reports if r.option]
         best = max(claims, key=lambda r: CONFIDENCE.get(r, 0), default=None)
-        check_class = crosscheck.classify(best, step.result) if step.reports else None
+        check_class = crosscheck.classify(best, step.result, signed.checklist) if step.reports else None
         if check_class:
             counts[("check_x", code, check_class, *where)] += 1
             counts[("visit", "", "observed", *where)] += 1
@@ -183,7 +183,7 @@ def item_table(db, campaign, *, section_id=None, employment=None):
             "item": item,
             "counts": [(option, counts.get(option.code, 0)) for option in sheet.answers if counts.get(option.code)],
             "total": sum(counts.values()),
-            "not_done": sum(n for code, n in counts.items() if sheet.answer(code).reported in ("not_done", "unknown_rule")),
+            "not_done": sum(n for code, n in counts.items() if sheet.is_not_done(code)),
             "classes": classes.get(str(item.no), {}),
         })
     return rows
@@ -256,7 +256,7 @@ def _followups_by(db, campaign_id, by, *, section_id=None, employment=None):
 
 def not_done_answers(sheet):
     """Answer codes that say the rule is not followed (③, C, D)."""
-    return {a.code for a in sheet.answers if a.reported in ("not_done", "unknown_rule")}
+    return sheet.not_done_codes
 
 
 def summary(db, campaign, *, section_id=None, employment=None, pop=None):

@@ -23,8 +23,12 @@ GROUP_CODES = ("pc", "my_number", "outsourcing")
 APPLIES_TO = ("all", *GROUP_CODES)
 SCALES = ("three", "fine", "special")
 REPORTED = ("done", "partly", "not_done", "unknown_rule", "na", "blank")
+# The one rule for "not done" (③, C, D): an answer whose `reported` meaning is one of these.
+NOT_DONE_REPORTED = ("not_done", "unknown_rule")
 # Cross-checks and follow-ups are keyed by these codes; forms/ may relabel them only.
 RESULT_CODES = ("ok", "observation", "nonconformity", "major", "na", "unverifiable")
+# The follow-up table and its due dates know only these two, so only they may be marked `finding`.
+FINDING_CODES = ("nonconformity", "major")
 PHOTO = ("allowed", "never", "none")
 PHOTO_NEEDS_ADVICE = ("allowed", "never")
 
@@ -85,6 +89,15 @@ class SelfCheckSheet:
             if option.code == code:
                 return option
         raise KeyError(code)
+
+    def is_not_done(self, code: str | None) -> bool:
+        """Whether this answer code says the rule is not followed (③, C, D: see NOT_DONE_REPORTED)."""
+        return code in self.not_done_codes
+
+    @cached_property
+    def not_done_codes(self) -> frozenset[str]:
+        """The answer codes that mean "not done", read from each answer's `reported`."""
+        return frozenset(a.code for a in self.answers if a.reported in NOT_DONE_REPORTED)
 
     def parse_answer(self, cell: str | None) -> str | None:
         """The answer code a spreadsheet cell stands for, or None when it is on no scale."""
@@ -152,6 +165,19 @@ class OnsiteChecklist:
             if result.code == code:
                 return result
         raise KeyError(code)
+
+    def label(self, code: str) -> str:
+        """The result's label as this checklist words it ("" for no result yet)."""
+        return self.result(code).label if code else ""
+
+    def is_finding(self, code: str | None) -> bool:
+        """Whether this result is a finding (`finding = true`): followed up until fixed."""
+        return any(r.code == code and r.finding for r in self.results)
+
+    @property
+    def findings(self) -> tuple[ResultOption, ...]:
+        """The finding results, lightest first (by `severity`): the sheet's 区分 tick boxes."""
+        return tuple(sorted((r for r in self.results if r.finding), key=lambda r: r.severity))
 
     def applicable(
         self, *, uses_pc: bool, my_number: bool, outsourced: bool
@@ -638,6 +664,12 @@ def _read_results(form: _FormFile) -> list[ResultOption]:
             continue
         if code is not None:
             seen.add(code)
+        if finding and code is not None and code not in FINDING_CODES:
+            form.problem(
+                form.line(*where, "finding"),
+                f"code = {_show(code)} は指摘事項にできません。finding = true にできるのは"
+                f" {_choices(FINDING_CODES)} だけです（改善報告の追跡がこの2つを前提にしています）",
+            )
         if None not in (code, label, severity, finding):
             results.append(ResultOption(code, label, severity, finding))
     missing = tuple(code for code in RESULT_CODES if code not in seen)

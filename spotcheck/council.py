@@ -76,7 +76,19 @@ def report_data(db, campaign, *, public=False, min_group=30):
         summary_text=texts["summary"], next_steps=texts["next_steps"], public=public,
         drawn_visits=visits.drawn_count(db, campaign["id"]),
         chain_head=f"第{head.number}号 {head.entry_hash}" if (head := integrity.head(db)) else "",
+        **label_meanings(sheet, checklist),
     )
+
+
+def label_meanings(sheet, checklist):
+    """What the report's labels mean, from the pinned forms: ReportData's not_done_labels … major_label."""
+    return {
+        "not_done_labels": tuple(a.label for a in sheet.answers if sheet.is_not_done(a.code)),
+        "finding_labels": tuple(r.label for r in checklist.findings),
+        "result_order": tuple(r.label for r in checklist.results),
+        "label_codes": tuple((o.label, o.code) for o in (*sheet.answers, *checklist.results)),
+        "major_label": checklist.label("major"),
+    }
 
 
 def pooled(groups, min_people, label):

@@ -7,7 +7,7 @@ import random
 from PIL import Image, ImageDraw
 
 from . import auth, draw, followups, issuance, record, visits
-from .crosscheck import FAILED
+from .checklists import NOT_DONE_REPORTED
 
 SEED = "spotcheck-demo-visits"
 RESULT_WEIGHTS = {"ok": 78, "observation": 10, "nonconformity": 6, "major": 1, "na": 4, "unverifiable": 1}
@@ -43,11 +43,11 @@ def load_visits(db, campaign, auditor_ids, reporters, due_days, weights, count=4
 def _record_results(db, rng, visit_id, auditor):
     for step in record.load(db, visit_id).steps:
         weights = dict(RESULT_WEIGHTS)
-        if any(r.option and r.option.reported == "not_done" for r in step.reports):
+        if any(r.option and r.option.reported in NOT_DONE_REPORTED for r in step.reports):
             weights.update(nonconformity=30, major=5)  # people who admit gaps tend to have them
         result = rng.choices(list(weights), weights=list(weights.values()))[0]
         _save(db, visit_id, auditor, "result", result, step.check.code)
-        if result in FAILED:
+        if step.checklist.is_finding(result):
             # A finding states what was seen; the sheet prints it as the fact.
             remark = rng.choice(step.check.quick_remarks) if step.check.quick_remarks else f"{step.check.title}が基準を満たしていないことを現地で確認した。"
             _save(db, visit_id, auditor, "remark", remark, step.check.code)

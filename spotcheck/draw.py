@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext, lazy_gettext as _
 
 from . import audit
+from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
 from .sqlite import immediate
 
@@ -81,13 +82,19 @@ def weigh(weights, flags):
     return weight, tuple(reasons)
 
 
+def _not_done_codes(db, campaign_id):
+    """③/C/D as the campaign's pinned self-check sheet defines "not done" (none for an unknown campaign)."""
+    campaign = get_campaign(db, campaign_id=campaign_id)
+    return sorted(pinned_selfcheck(db, campaign).not_done_codes) if campaign else []
+
+
 def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_visited=True):
     """The section's active staff in scope, weighted by what their self-check suggests."""
     rows = db.query(
         """
         SELECT s.id, s.employment, sec.my_number, r.id AS response_id,
                (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
-                  AND a.out_of_scope = 0 AND a.answer IN ('3', 'C', 'D')) AS not_done,
+                  AND a.out_of_scope = 0 AND a.answer IN (SELECT value FROM json_each(:not_done))) AS not_done,
                (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
                   AND a.out_of_scope = 0 AND a.answer = '') AS blank
         FROM staff s JOIN sections sec ON sec.id = s.section_id
@@ -98,7 +105,8 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
                 SELECT 1 FROM visits v WHERE v.staff_id = s.id AND v.campaign_id = :campaign))
         ORDER BY s.id
         """,
-        {"campaign": campaign_id, "section": section_id, "pc_only": int(pc_only), "exclude": int(exclude_visited)},
+        {"campaign": campaign_id, "section": section_id, "pc_only": int(pc_only), "exclude": int(exclude_visited),
+         "not_done": json.dumps(_not_done_codes(db, campaign_id))},
     )
     pool = []
     for row in rows:

@@ -13,9 +13,6 @@ from datetime import date
 from spotcheck import disclosure
 from spotcheck.disclosure import is_hidden, protect_table
 
-FAILED_LABELS = ("不適合", "重大")
-NOT_DONE_MARKS = ("③", "できていない", "知らなかった")
-
 
 # ---------------------------------------------------------------- input
 
@@ -112,6 +109,12 @@ class ReportData:
     summary_text: str = ""  # the audit lead's 総評
     next_steps: str = ""  # 今後の取組
     public: bool = False  # the 公表版 for the assembly and the city's website
+    # What the counts' labels mean, read from the campaign's pinned forms (never from the wording):
+    not_done_labels: tuple = ()  # answers that say "not done" (③ / C / D)
+    finding_labels: tuple = ()  # results that are findings (不適合 / 重大)
+    result_order: tuple = ()  # every result label in the checklist's order (適合 … 確認不可)
+    label_codes: tuple = ()  # (label, code) of every answer and result: the report's colours go by code
+    major_label: str = ""  # the label of the result code "major" (重大), counted in major_findings
 
 
 
@@ -232,21 +235,22 @@ _published = {}
 
 
 def _publish(data):
-    checks = _checks(data.checks)
+    checks = _checks(data.checks, data.result_order, data.finding_labels)
     return Figures(
-        gap=_gap(data.checks, checks), items=_items(data.items), checks=checks,
+        gap=_gap(data.checks, checks, data.finding_labels), items=_items(data.items, data.not_done_labels),
+        checks=checks,
         employment=_protect_groups(data.by_employment, merge=True), sections=_protect_groups(data.by_section),
     )
 
 
-def _gap(checks, results):
+def _gap(checks, results, finding_labels):
     """Per check, claims and over-reported; the column totals are the headline figures on the cover.
 
-    Over-reported cases are 不適合 or 重大 results, so a check's over count is at least those two
+    Over-reported cases are finding results (不適合 or 重大), so a check's over count is at least those two
     cells of 表2 together. When 表2 hides them only as "<5" and the over count reaches four for each,
     printing it would say they are all 4: then it is hidden too (and protected like a small group's).
     """
-    failed = [i for i, label in enumerate(results.labels) if label in FAILED_LABELS]
+    failed = [i for i, label in enumerate(results.labels) if label in finding_labels]
     force = []
     for r, (check, texts) in enumerate(zip(checks, results.texts)):
         hidden = [texts[i] for i in failed if is_hidden(texts[i])]
@@ -271,9 +275,9 @@ def answer_labels(items):
     return used or labels
 
 
-def _items(items):
+def _items(items, not_done_labels):
     labels = answer_labels(items)
-    keep = [i for i, label in enumerate(labels) if any(mark in label for mark in NOT_DONE_MARKS)]
+    keep = [i for i, label in enumerate(labels) if label in not_done_labels]
     force = [(r, c) for r, item in enumerate(items) if 0 < item.total < disclosure.MIN_CELL for c in range(len(labels))]
     texts = protect_table([[item.counts.get(label, 0) for label in labels] for item in items], force=force, keep=keep)
     totals = tuple(disclosure.cell(item.total) for item in items)
@@ -285,25 +289,22 @@ def _items(items):
     return ItemsTable(tuple(labels), tuple(tuple(row) for row in texts), totals, tuple(rates))
 
 
-def result_labels(checks):
-    """Result labels in the checklist's order (適合 … 確認不可), then any others."""
+def result_labels(checks, order):
+    """Result labels in the checklist's `order` (適合 … 確認不可), then any others."""
     labels = []
     for check in checks:
         for label in check.counts:
             if label not in labels:
                 labels.append(label)
-    ordered = [label for label in RESULT_ORDER if label in labels]
+    ordered = [label for label in order if label in labels]
     return ordered + [label for label in labels if label not in ordered]
 
 
-RESULT_ORDER = ("適合", "観察事項", "不適合", "重大", "該当なし", "確認不可")
-
-
-def _checks(checks):
-    labels = result_labels(checks)
+def _checks(checks, order, finding_labels):
+    labels = result_labels(checks, order)
     values = [[c.counts.get(label, 0) for label in labels] + [c.total] for c in checks]
     force = [(r, c) for r, check in enumerate(checks) if 0 < check.total < disclosure.MIN_CELL for c in range(len(labels))]
-    keep = [i for i, label in enumerate(labels) if label in FAILED_LABELS]
+    keep = [i for i, label in enumerate(labels) if label in finding_labels]
     texts = protect_table(values, rows=True, columns=True, row_parts=len(labels), force=force, keep=keep)
     # The column sums are counts of results city-wide: they single out nobody.
     sums = [sum(c.counts.get(label, 0) for c in checks) for label in labels] + [sum(c.total for c in checks)]

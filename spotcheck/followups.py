@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _
 
 from . import audit, texts
+from .campaigns import get_campaign, pinned_onsite
 from .clock import now, now_iso
 from .sqlite import immediate
 
 STATES = {"open": "指摘", "reported": "改善報告済み（再確認待ち）", "closed": "完了", "withdrawn": "取り下げ（訂正）"}
 ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で完了", "reopen": "再確認で指摘に戻す",
            "withdraw": "訂正により取り下げ"}
-SEVERITY = {"nonconformity": "不適合", "major": "重大"}
 MAX_TEXT = 2000
 # A follow-up names the person and section as the signed record froze them (the visit_people view).
 SIGNED_NAMES = ("p.person_name, p.staff_no, p.kana, p.section_name,"
@@ -26,7 +26,7 @@ class FollowupError(ValueError):
 
 
 def open_for_visit(db, signed, due_days):
-    """Open a follow-up for each 不適合/重大 of a locked visit (a record.VisitRecord); an amendment carries existing ones over."""
+    """Open a follow-up for each finding (`finding = true` in the pinned checklist) of a locked visit (a record.VisitRecord); an amendment carries existing ones over."""
     locked_on = datetime.fromisoformat(signed.locked_at).date()
     carried = {}
     if signed.supersedes_id:
@@ -53,6 +53,18 @@ def open_for_visit(db, signed, due_days):
             db["followups"].update(row["id"], {"state": "withdrawn", "updated_at": stamp})
             audit.record(db, user_id=None, action="withdraw", entity="followup", entity_id=row["id"],
                          before={"state": row["state"]}, after={"state": "withdrawn", "amended_by": signed.id})
+
+
+def severity_labels(db):
+    """row → the label of its severity (a result code) as its campaign's pinned checklist words it."""
+    checklists = {}
+
+    def label(row):
+        campaign_id = row["campaign_id"]
+        if campaign_id not in checklists:
+            checklists[campaign_id] = pinned_onsite(db, get_campaign(db, campaign_id=campaign_id))
+        return checklists[campaign_id].label(row["severity"])
+    return label
 
 
 def get(db, followup_id):

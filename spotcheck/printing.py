@@ -67,6 +67,7 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
         verify_url=verify_url(base_url, serial, sheet["digest"]), digest=sheet["digest"],
         chain=integrity.link_of(db, serial),
         subject=subject_sheets.header(subject, signed_by.get("auditee")),
+        categories=tuple(r.label for r in signed.checklist.findings),
     )
 
 

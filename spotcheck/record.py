@@ -7,7 +7,7 @@ section, which checks applied, the self-reports shown, the auditors) is frozen i
 """
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from . import crosscheck, subjects
 from .campaigns import get_campaign, pinned_selfcheck
@@ -70,11 +70,13 @@ class Step:
     photos: tuple[PhotoRef, ...]
     reports: tuple[Report, ...]
     tallies: tuple[subjects.Tally, ...] = ()  # a section's or contract owner's answers, counted
+    # The campaign's pinned checklist: it says which results are findings (`finding = true`).
+    checklist: OnsiteChecklist | None = field(default=None, repr=False, compare=False)
 
     @property
     def failed(self) -> bool:
-        """不適合 or 重大: a finding the section must answer."""
-        return self.result in crosscheck.FAILED
+        """A finding the section must answer (不適合・重大 in today's forms)."""
+        return self.checklist.is_finding(self.result)
 
     @property
     def fact(self) -> str:
@@ -87,7 +89,8 @@ class Step:
 
     @property
     def discrepancy(self) -> bool:
-        return crosscheck.is_discrepancy([r.option.reported if r.option else None for r in self.reports], self.result)
+        return crosscheck.is_discrepancy([r.option.reported if r.option else None for r in self.reports], self.result,
+                                         self.checklist)
 
 
 @dataclass(frozen=True)
@@ -343,6 +346,6 @@ def _steps(db, visit_id, checklist, codes, reports, tallies):
     steps = []
     for code in codes:
         result, remark = saved.get(code, ("", ""))
-        steps.append(Step(checklist.check(code), result, checklist.result(result).label if result else "", remark,
-                          tuple(photos.get(code, ())), reports.get(code, ()), tallies.get(code, ())))
+        steps.append(Step(checklist.check(code), result, checklist.label(result), remark,
+                          tuple(photos.get(code, ())), reports.get(code, ()), tallies.get(code, ()), checklist))
     return tuple(steps)

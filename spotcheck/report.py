@@ -48,7 +48,7 @@ NOTE_SECRET = (
 )
 NOTE_OVER = (
     "過大申告とは、セルフチェックで「できている」と回答した本人の席で、対応する確認項目が"
-    "実地で「不適合」又は「重大」だったものをいいます。件数は確認項目ごとに数えます。"
+    "実地で{failed}だったものをいいます。件数は確認項目ごとに数えます。"
 )
 NOTE_PREVIOUS = "前回比は、今回の割合から前回の割合を引いた差（ポイント）です。"
 NOTE_NO_PERSONS = "この報告には、個人の氏名・職員番号その他の個人を識別できる情報は含まれていません。"
@@ -66,37 +66,38 @@ MARGIN_BOTTOM = 20 * mm
 GROUP_FILL = colors.HexColor("#F2F2F2")
 TOTAL_FILL = colors.HexColor("#F7F3E3")
 
-# Answer and result colours, chosen to stay apart when printed in grey.
-ANSWER_FILLS = (
-    ("未回答", "#E2D9B8"),
-    ("対象外", "#D9D9D9"),
-    ("①", "#1F4E79"),
-    ("A ", "#1F4E79"),
-    ("B ", "#5B9BD5"),
-    ("②", "#9DC3E6"),
-    ("③", "#E46C0A"),
-    ("C ", "#E46C0A"),
-    ("D ", "#A50F15"),
-    ("N ", "#D9D9D9"),
-)
+# Answer and result colours by code (the label is the form's to word), chosen to stay apart in grey.
+ANSWER_FILLS = {
+    "": "#E2D9B8",
+    "-": "#D9D9D9",
+    "1": "#1F4E79",
+    "A": "#1F4E79",
+    "B": "#5B9BD5",
+    "2": "#9DC3E6",
+    "3": "#E46C0A",
+    "C": "#E46C0A",
+    "D": "#A50F15",
+    "N": "#D9D9D9",
+}
 RESULT_FILLS = {
-    "適合": "#1F4E79",
-    "観察事項": "#9DC3E6",
-    "不適合": "#E46C0A",
-    "重大": "#A50F15",
-    "該当なし": "#E2D9B8",
-    "確認不可": "#C9B8D9",
+    "ok": "#1F4E79",
+    "observation": "#9DC3E6",
+    "nonconformity": "#E46C0A",
+    "major": "#A50F15",
+    "na": "#E2D9B8",
+    "unverifiable": "#C9B8D9",
 }
 SPARE_FILLS = ("#7F7F7F", "#B4A7D6", "#93C47D", "#F6B26B", "#76A5AF")
 
 
-def _fill(label, i, known=None):
-    if known and label in known:
-        return known[label]
-    for prefix, fill in ANSWER_FILLS:
-        if label.startswith(prefix):
-            return fill
-    return SPARE_FILLS[i % len(SPARE_FILLS)]
+def _fill(label, i, codes, known):
+    """The colour of the answer or result this label names (via the forms' code), else a spare one."""
+    return known.get(codes.get(label), SPARE_FILLS[i % len(SPARE_FILLS)])
+
+
+def _failed_words(data, quoted=False):
+    """「不適合」又は「重大」: the finding results as the campaign's forms name them."""
+    return "又は".join(f"「{label}」" if quoted else label for label in data.finding_labels)
 
 
 class _Kit:
@@ -303,10 +304,10 @@ def _cover(data, kit):
             f"その後、日時を事前に知らせない実地監査を全{_count(data.sections_total)}所属のうち"
             f"{_count(data.sections_visited)}所属で行い、{_count(data.visits)}人の席で実態を確認しました。"
             f"{selection_text(data)}"
-            f"指摘は{_count(data.findings)}件（うち重大{_count(data.major_findings)}件）で、"
+            f"指摘は{_count(data.findings)}件（うち{data.major_label}{_count(data.major_findings)}件）で、"
             f"改善が完了したものは{closed}件（完了率{completion}）です。"
             f"「できている」と自己申告していた項目を実地で確認した{_count(data.claims_done)}件のうち、"
-            f"{over_text}件（{over_rate}）が、実地では不適合又は重大（{OVER_LABEL}）でした。"
+            f"{over_text}件（{over_rate}）が、実地では{_failed_words(data)}（{OVER_LABEL}）でした。"
         )
     else:
         summary += "日時を事前に知らせない実地監査は、この報告の時点ではまだ行っていません。"
@@ -322,7 +323,7 @@ def _cover(data, kit):
     boxes = [
         box("セルフチェック回答率", answered_rate, escape(f"{_people(data.answered)}人／対象{_people(data.staff_in_scope)}人")),
         box("実地確認", f"{_count(data.visits)}人", escape(f"{_count(data.sections_visited)}所属／全{_count(data.sections_total)}所属")),
-        box("指摘", f"{_count(data.findings)}件", escape(f"うち重大{_count(data.major_findings)}件")),
+        box("指摘", f"{_count(data.findings)}件", escape(f"うち{data.major_label}{_count(data.major_findings)}件")),
         box(f"{OVER_LABEL}率", over_rate, escape(over_sub).replace("&lt;br/&gt;", "<br/>")),
         box("改善完了率", completion, escape(f"完了{closed}件／{total_followups}件")),
     ]
@@ -363,14 +364,14 @@ def _gap_section(data, fig, kit):
     out.append(
         kit.p(
             "審議会から求められた、自己申告と実態の乖離を示します。セルフチェックで「できている」と回答した職員の席で、"
-            "対応する確認項目を実地で確認し、「不適合」又は「重大」だったものを過大申告として数えました。",
+            f"対応する確認項目を実地で確認し、{_failed_words(data, quoted=True)}だったものを過大申告として数えました。",
             "body",
         )
     )
     over_text = _count(data.over_reported)
     rate = _city_rate(data.over_reported, data.claims_done)
     exact = 100 * data.over_reported / data.claims_done if data.claims_done else None
-    lines = [f"「できている」と申告していた{_count(data.claims_done)}件のうち、{over_text}件が不適合又は重大"]
+    lines = [f"「できている」と申告していた{_count(data.claims_done)}件のうち、{over_text}件が{_failed_words(data)}"]
     if data.previous_over_rate is not None:
         diff = _diff(rate, exact, data.previous_over_rate)
         lines.append(f"前回（{data.previous_campaign_title or '前回の監査'}）{_pct(data.previous_over_rate)}" + ("" if diff == "—" else f"　前回比 {diff}ポイント"))
@@ -438,7 +439,8 @@ def _items_section(data, published, kit, fonts):
     )
     opening = [kit.p("２　セルフチェックの結果（項目別）", "heading"), intro]
     if items:
-        segments = [(label, label, _fill(label, i)) for i, label in enumerate(labels)]
+        codes = dict(data.label_codes)
+        segments = [(label, label, _fill(label, i, codes, ANSWER_FILLS)) for i, label in enumerate(labels)]
         chart = bars_drawing(
             [(f"{item.no} {item.topic}", item.counts) for item in items], segments,
             width=WIDTH, bar_height=8.5, public=True, fonts=fonts, texts=texts, font_size=7.5,
@@ -500,7 +502,8 @@ def _checks_section(data, table, kit, fonts):
         kit.p("実地監査で確認した結果の内訳です。件数は、確認した職員ごと・確認項目ごとに数えています。", "body"),
     ]
     if checks:
-        segments = [(label, label, _fill(label, i, RESULT_FILLS)) for i, label in enumerate(labels)]
+        codes = dict(data.label_codes)
+        segments = [(label, label, _fill(label, i, codes, RESULT_FILLS)) for i, label in enumerate(labels)]
         chart = bars_drawing(
             [(f"{i} {c.title}", c.counts) for i, c in enumerate(checks, start=1)], segments,
             width=WIDTH, bar_height=10, public=True, fonts=fonts, texts=[t[:-1] for t in texts], font_size=7.5,
@@ -578,7 +581,7 @@ def selection_text(data):
 
 def _notes(data, kit):
     """注記: how small numbers are shown, the definitions, then the caller's notes."""
-    fixed = [NOTE_SUPPRESSION, NOTE_SECRET, NOTE_CITY_WIDE, NOTE_OVER, NOTE_PREVIOUS, NOTE_NO_PERSONS]
+    fixed = [NOTE_SUPPRESSION, NOTE_SECRET, NOTE_CITY_WIDE, NOTE_OVER.format(failed=_failed_words(data, quoted=True)), NOTE_PREVIOUS, NOTE_NO_PERSONS]
     if data.chain_head:
         fixed.append(f"本報告書作成時の結果票の検証ログ（ハッシュチェーン）の最新値は {data.chain_head} です。"
                      "この値を控えておくと、以後に記録の削除や書換えがないことを verify-chain --head で確認できます。")

@@ -68,7 +68,7 @@ class Finding:
     check_title: str
     basis: str
     fact: str
-    category: str  # 不適合 or 重大
+    category: str  # the result's label as the pinned checklist words it (不適合 or 重大)
     photo_numbers: tuple[int, ...]
     due: date
 
@@ -136,6 +136,7 @@ class SheetData:
     digest: str
     chain: ChainLink | None = None  # the sheet's own entry in the hash chain, printed so paper proves the log
     subject: SubjectHeader | None = None  # a section or contract visit; None for a person
+    categories: tuple[str, ...] = ()  # labels of the finding results, lightest first: the 区分 tick boxes
 
 
 MARGIN_BOTTOM = 18 * mm
@@ -143,8 +144,6 @@ MARGIN_BOTTOM = 18 * mm
 HEADING_FILL = colors.HexColor("#D4D4D4")
 DISCREPANCY_FILL = colors.HexColor("#FCE4D6")
 
-SEVERE = "重大"
-CATEGORIES = ("不適合", SEVERE)
 IMPROVEMENT_REQUEST = "上記の指摘事項について、回答期限までに改善報告を提出してください。"
 NO_FINDINGS = "指摘事項はありません。"
 QR_CAPTION = "この結果票の真正性は QR コードから確認できます"
@@ -556,17 +555,17 @@ def _check_table(data, kit, split_rows):
     return [*_heading("２　確認結果", kit, 45 * mm), table, Spacer(1, 1 * mm), kit.p(notes, "note")]
 
 
-def _category_boxes(category):
-    """■不適合　□重大: the form's tick boxes with the finding's category ticked."""
-    options = list(CATEGORIES) if category in CATEGORIES else [*CATEGORIES, category]
+def _category_boxes(category, categories):
+    """■不適合　□重大: the form's tick boxes (its finding results) with the finding's category ticked."""
+    options = list(categories) if category in categories else [*categories, category]
     return "　".join(("■" if c == category else "□") + c for c in options)
 
 
-def _finding_table(f, kit, split_rows):
+def _finding_table(f, categories, kit, split_rows):
     """One finding as a ruled block; photos and due date share a row unless rows may split."""
     photos, due = kit.p(_photo_refs(f.photo_numbers) or "なし", "value"), kit.p(format_date(f.due), "value")
     rows = [
-        [f"指摘{f.no}", f"区分　{_category_boxes(f.category)}", "", ""],
+        [f"指摘{f.no}", f"区分　{_category_boxes(f.category, categories)}", "", ""],
         ["確認項目", kit.p(f.check_title, "value"), "", ""],
         ["根拠", kit.p(f.basis, "value"), "", ""],
         ["事実", kit.p(f.fact, "value"), "", ""],
@@ -603,7 +602,7 @@ def _findings(data, kit, split_rows):
     if not data.findings:
         return [*out, kit.p(NO_FINDINGS, "body")]
     for f in data.findings:
-        table = _finding_table(f, kit, split_rows)
+        table = _finding_table(f, data.categories, kit, split_rows)
         out += [table if split_rows else KeepTogether([table]), Spacer(1, 2.5 * mm)]
     return [*out, kit.p(IMPROVEMENT_REQUEST, "body")]
 

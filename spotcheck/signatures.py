@@ -30,9 +30,14 @@ def not_ready(steps):
     silent = [step.check.title for step in steps if step.failed and not step.remark]
     if silent:
         # The sheet states the auditor's words as the fact, so a finding needs them before anyone signs.
-        problems.append(gettext("不適合・重大の所見（見たこと）が未記入の確認項目があります: %(checks)s",
-                                checks="、".join(silent)))
+        problems.append(gettext("%(results)sの所見（見たこと）が未記入の確認項目があります: %(checks)s",
+                                results=finding_words(steps[0].checklist), checks="、".join(silent)))
     return problems
+
+
+def finding_words(checklist):
+    """不適合・重大: the finding results as the campaign's pinned checklist names them."""
+    return "・".join(gettext(r.label) for r in checklist.findings)
 
 
 def signatures(db, visit_id):

@@ -95,7 +95,6 @@ TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属
 REASONS = {"rejected": "ユーザー名またはパスワードが違う（または無効なアカウント）"}
 VALUES = {
     "role": {**auth.ROLES, **signatures.ROLES},
-    "severity": followups.SEVERITY,
     "state": followups.STATES,
     "kind": {"staff": "職員", "section": "所属", "contract": "委託契約"},
     "subject_kind": {"person": "職員", "section": "所属", "contract": "委託契約"},
@@ -235,7 +234,7 @@ def _text(key, value, checklist):
             return _short(text)
     if key == "size" and isinstance(value, int):
         return f"{value / 2**20:.1f} MB"
-    if key in ("check", "result") and checklist is not None:
+    if key in ("check", "result", "severity") and checklist is not None:  # severity is a result code
         return _checklist_label(checklist, key, text)
     if key == "format":
         return text.upper()

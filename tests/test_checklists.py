@@ -412,6 +412,12 @@ def test_loaded_checklists_cannot_be_modified(shipped):
             "onsite.toml", "result", 0, "severity", "true", "severity は整数で書いてください",
             id="result-severity-bool",
         ),
+        pytest.param(
+            "onsite.toml", "result", 1, "finding", "true",
+            'code = "observation" は指摘事項にできません。finding = true にできるのは "nonconformity"、"major" だけです'
+            "（改善報告の追跡がこの2つを前提にしています）",
+            id="result-finding-only-nonconformity-or-major",
+        ),
     ],
 )
 def test_bad_form_is_rejected_with_file_and_line(form_copy, name, table, index, key, value, message):

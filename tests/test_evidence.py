@@ -111,7 +111,8 @@ def test_the_sheet_and_follow_up_state_the_remark_and_never_the_criterion(client
 
 
 def test_a_legacy_finding_without_a_remark_prints_that_none_was_written(db, visit):
-    step = record.Step(record.load(db, visit["id"]).checklist.check("wire_lock"), "major", "重大", "", (), ())
+    checklist = record.load(db, visit["id"]).checklist
+    step = record.Step(checklist.check("wire_lock"), "major", "重大", "", (), (), checklist)
     assert step.fact == "（所見の記載なし）"
 
 

@@ -12,6 +12,7 @@ from flask import session
 from spotcheck import (auth, campaigns, contracts, crosscheck, draw, followups, imports, photos, roster, selfcheck, signatures, trail,
                        visits)
 from spotcheck import subject_sheets
+from spotcheck.checklists import load_checklists
 from spotcheck.draw import Candidate
 from spotcheck.i18n import translated
 from spotcheck.views.reports import EXPORT_LABELS
@@ -31,7 +32,7 @@ def ui_strings():
               *(kind.label for kind in imports.KINDS.values()), *ERROR_MESSAGES.values(),
               *signatures.ROLES.values(), *draw.WEIGHT_LABELS.values(),
               *(label for labels in subject_sheets.SIGNER_LABELS.values() for label in labels.values()), *followups.STATES.values(),
-              *followups.SEVERITY.values(), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
+              *(r.label for r in load_checklists(ROOT / "forms").onsite.findings), *followups.ACTIONS.values(), *crosscheck.LABELS.values(),
               *EXPORT_LABELS.values(), *trail.ENTITIES.values(), *trail.ACTIONS.values(),
               *trail.FIELDS.values(), "値", *campaigns.REPORT_TEXTS.values(),
               *(c.ja for c in (*roster.SECTION_COLUMNS, *roster.STAFF_COLUMNS, *selfcheck.COLUMNS)),

@@ -62,7 +62,7 @@ def test_no_hidden_count_in_any_published_table_can_be_worked_out(demo):
 def test_no_rate_is_printed_beside_a_hidden_count(demo):
     _app, data, fig = demo
     for texts, rate in zip(fig.items.texts, fig.items.rates):
-        not_done = [t for label, t in zip(fig.items.labels, texts) if any(m in label for m in figures.NOT_DONE_MARKS)]
+        not_done = [t for label, t in zip(fig.items.labels, texts) if label in data.not_done_labels]
         if any(disclosure.is_hidden(t) for t in not_done):
             assert rate.text == "—"
     for t in (fig.employment, fig.sections):
@@ -140,8 +140,9 @@ def test_an_over_count_that_would_pin_the_hidden_failures_of_its_check_is_hidden
     others = [CheckStat(f"確認{i}", {"適合": 40, "観察事項": 5}, 45, claims_done=30, over_reported=9,
                         previous_over_rate=None) for i in range(3)]
     checks = (pinned, fine, *others)
-    results = _checks(checks)
+    order, failed = ("適合", "観察事項", "不適合", "重大"), ("不適合", "重大")
+    results = _checks(checks, order, failed)
     assert [results.texts[0][2], results.texts[0][3]] == ["<5", "<5"]
-    gap = _gap(checks, results)
+    gap = _gap(checks, results, failed)
     assert disclosure.is_hidden(gap.over[0]) and gap.rates[0].text == "—"
     assert gap.over[1] == "<5"  # 2 ≤ 4 + 4: the two failures keep more than one value each

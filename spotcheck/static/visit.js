@@ -11,6 +11,8 @@
   const labels = root.querySelector("template[data-labels]").content;
   const text = (name) => labels.querySelector(`[data-text="${name}"]`).textContent;
   const resultLabel = (code) => labels.querySelector(`[data-label-for="${code}"]`).textContent;
+  // Which results are findings is the campaign's pinned checklist's word (finding = true), not ours.
+  const isFinding = (code) => labels.querySelector(`[data-label-for="${code}"]`).dataset.finding === "1";
   const outbox = SpotcheckOutbox.outbox(root.dataset.visit, {
     tokenUrl: location.pathname, onAnswer: answered, onChange: showStatus, onAllSent: keepOffline,
     onSession: () => { sessionLost = true; showError(text("session")); },
@@ -304,9 +306,9 @@
       const row = root.querySelector(`[data-summary-for="${step.dataset.check}"]`);
       const result = step.dataset.result;
       row.querySelector("[data-summary-result]").textContent = resultLabel(result);
-      const gap = step.dataset.claimsDone === "1" && (result === "nonconformity" || result === "major");
+      const gap = step.dataset.claimsDone === "1" && isFinding(result);
       row.querySelector("[data-summary-gap]").textContent = gap ? text("gap") : "";
-      const failed = result === "nonconformity" || result === "major";
+      const failed = isFinding(result);
       const silent = failed && !step.querySelector("[data-remark]").value.trim();
       row.querySelector("[data-summary-remark]").textContent = silent ? text("remark-missing") : "";
       row.classList.toggle("gap", gap);

@@ -36,7 +36,7 @@ def followup_list():
     section_id = _own_section() or args.get("section", type=int)
     rows = followups.listing(db, section_id=section_id, state=args.get("state") or None,
                              overdue=args.get("overdue") == "1")
-    return render_template("followups/list.html", rows=rows, states=followups.STATES, severity=followups.SEVERITY,
+    return render_template("followups/list.html", rows=rows, states=followups.STATES, severity=followups.severity_labels(get_db()),
                            sections=[] if _own_section() else roster.section_choices(db),
                            counts=followups.counts(db, section_id=section_id))
 
@@ -46,7 +46,7 @@ def followup_list():
 def followup_detail(followup_id):
     """One finding, its improvement report and re-check, and its history."""
     row = _followup_or_404(followup_id)
-    return render_template("followups/detail.html", row=row, states=followups.STATES, severity=followups.SEVERITY,
+    return render_template("followups/detail.html", row=row, states=followups.STATES, severity=followups.severity_labels(get_db()),
                            history=followups.history(get_db(), followup_id), action_labels=followups.ACTIONS)
 
 

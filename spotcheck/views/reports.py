@@ -160,12 +160,14 @@ def _items_table(db, campaign, public):
                 for item, texts, total, rate in zip(data.items, fig.items.texts, fig.items.totals, fig.items.rates)]
         return "セルフチェック集計", header, rows
     sheet = campaigns.pinned_selfcheck(db, campaign)
-    header = ["No.", "項目", *(a.label for a in sheet.answers), "回答数", "過大申告"]
+    header = ["No.", "項目", *(a.label for a in sheet.answers), "回答数", "過大申告",
+              crosscheck.LABELS[crosscheck.OUT_OF_SCOPE_VIOLATION]]
     rows = []
     for r in aggregates.item_table(db, campaign):
         counts = {o.code: n for o, n in r["counts"]}
         rows.append([r["item"].no, r["item"].topic, *(counts.get(a.code, 0) for a in sheet.answers),
-                     r["total"], r["classes"].get(crosscheck.OVER, 0)])
+                     r["total"], r["classes"].get(crosscheck.OVER, 0),
+                     r["classes"].get(crosscheck.OUT_OF_SCOPE_VIOLATION, 0)])
     return "セルフチェック集計", header, rows
 
 
@@ -206,7 +208,8 @@ def _figures(db, campaign):
 
 def _findings_table(db, campaign, public):
     header = ["所属", "職員番号", "氏名", "確認項目", "区分", "指摘事項", "状態", "回答期限", "改善報告"]
-    rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], followups.SEVERITY[f["severity"]],
+    severity = followups.severity_labels(db)
+    rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], severity(f),
              f["finding"], followups.STATES[f["state"]], exports.Moment(f["due_on"]), f["report"]]
             for f in followups.listing(db, campaign_id=campaign["id"])]
     return "指摘事項", header, rows
@@ -215,7 +218,8 @@ def _findings_table(db, campaign, public):
 def _followups_table(db, campaign, public):
     header = ["所属", "職員番号", "氏名", "確認項目", "区分", "状態", "回答期限", "期限超過", "改善報告", "報告日時",
               "再確認の記録", "再確認日時"]
-    rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], followups.SEVERITY[f["severity"]],
+    severity = followups.severity_labels(db)
+    rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], severity(f),
              followups.STATES[f["state"]], exports.Moment(f["due_on"]), "超過" if f["overdue"] else "", f["report"],
              exports.Moment(f["reported_at"]), f["confirmation"], exports.Moment(f["confirmed_at"])]
             for f in followups.listing(db, campaign_id=campaign["id"])]

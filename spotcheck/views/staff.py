@@ -47,7 +47,7 @@ def staff_detail(staff_id):
         campaigns=selfcheck.answers_for_staff(db, staff_id),
         # Section heads see findings once issued, never the audit team's visit list.
         visits=visits.list_visits(db, staff_id=staff_id) if audit_team else [],
-        followups=followups.listing(db, staff_id=staff_id), states=followups.STATES, severity=followups.SEVERITY,
+        followups=followups.listing(db, staff_id=staff_id), states=followups.STATES, severity=followups.severity_labels(get_db()),
     )
 
 

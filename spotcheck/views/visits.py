@@ -8,7 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, make_response,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, auth, campaigns, crosscheck, draw, issuance, photos, record, replay, roster, signatures, trail, visits
+from .. import audit, auth, campaigns, draw, issuance, photos, record, replay, roster, signatures, trail, visits
 from .. import subject_sheets
 from ..db import get_db
 from ..i18n import translated
@@ -285,7 +285,8 @@ def sign(visit_id):
     current = record.load(db, visit_id)
     return render_template("visits/sign.html", visit=visit, record=current, steps=current.steps,
                            signatures=signatures.signatures(db, visit_id), problems=signatures.not_ready(current.steps),
-                           roles=subject_sheets.signer_labels(visit["subject_kind"]), failed_codes=sorted(crosscheck.FAILED),
+                           roles=subject_sheets.signer_labels(visit["subject_kind"]),
+                           failed_codes=[r.code for r in current.checklist.findings], finding_words=signatures.finding_words,
                            no_remark=record.NO_REMARK)
 
 
