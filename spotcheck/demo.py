@@ -15,7 +15,7 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import auth, campaigns, config, demo_visits, imports
+from . import auth, campaigns, config, demo_devices, demo_visits, imports
 from .importing import COUNT_LABELS
 
 SEED = "spotcheck-demo-2024"
@@ -360,6 +360,7 @@ def load(db, checklists, instance_path):
     reporters = {None: admin_id, auth.get_user(db, head).section_id: head}
     lines += demo_visits.load_visits(db, campaign, [users["auditor1"][0], users["auditor2"][0]], reporters,
                                      config.defaults()["FOLLOWUP_DAYS"], config.defaults()["DRAW_WEIGHTS"])
+    lines += demo_devices.load_devices(db, users["auditor1"][0], admin_id)
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
         lines.append("すべて変更なし: 前回読み込んだデモデータと同じ内容です。")
 

@@ -112,6 +112,7 @@ class ReportData:
     summary_text: str = ""  # the audit lead's 総評
     next_steps: str = ""  # 今後の取組
     public: bool = False  # the 公表版 for the assembly and the city's website
+    devices: object = None  # device_figures.DeviceCounts: unmanaged devices by section, status and kind
 
 
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import auth, followups, signatures, wareki
+from . import auth, devices, followups, signatures, wareki
 from .audit import Query
 from .clock import TIMEZONE
 from .imports import KINDS
@@ -27,6 +27,8 @@ ENTITIES = {
     "audit_log": "操作履歴",
     "retention": "保存期間",
     "checklist": "チェックリスト",
+    "device": "管理外の機器",
+    "device_sweep": "機器の棚卸し",
 }
 
 ACTIONS = {
@@ -65,6 +67,10 @@ ACTIONS = {
     ("audit_log", "export"): "操作履歴を書き出し",
     ("retention", "purge"): "保存期間満了データの廃棄",
     ("checklist", "edit_checklist"): "チェックリストの新しい版を保存",
+    ("device", "record"): "管理外の機器を記録",
+    ("device", "set_status"): "管理外の機器の状態を変更",
+    ("device_sweep", "start"): "機器の棚卸しを開始",
+    ("device_sweep", "finish"): "機器の棚卸しを終了",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -86,6 +92,8 @@ FIELDS = {
     "format": "形式", "campaign": "キャンペーン", "file": "ファイル", "files": "ファイル数", "size": "大きさ",
     "day": "日付", "serials": "文書番号", "ok": "検査", "lock": "ロック", "filters": "条件",
     "since": "期間（から）", "until": "期間（まで）", "entity": "対象", "action": "操作",
+    "status": "状況", "lan": "庁内LAN", "internet": "インターネット", "sweep_id": "棚卸し", "photo": "写真",
+    "note": "メモ", "area": "場所", "found_count": "発見台数",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}
@@ -94,7 +102,10 @@ VALUES = {
     "role": {**auth.ROLES, **signatures.ROLES},
     "severity": followups.SEVERITY,
     "state": followups.STATES,
-    "kind": {"staff": "職員", "section": "所属"},
+    "kind": {"staff": "職員", "section": "所属", **devices.KINDS},
+    "status": devices.STATUSES,
+    "lan": devices.CONNECTION,
+    "internet": devices.CONNECTION,
     "table": TABLES,
     "reason": REASONS,
 }
