@@ -215,12 +215,12 @@ def test_a_refused_form_keeps_what_was_typed_and_stores_no_photo(app, client, lo
                                              "photo": (io.BytesIO(jpeg()), "label.jpg")},
                            content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "機器の種類を選んでください。" in page and "設置場所を入力してください。" in page
     assert 'value="予約システム"' in page
     bad_photo = client.post("/devices", data={**form_data(db), "photo": (io.BytesIO(b"not a photo"), "x.jpg")},
                             content_type="multipart/form-data")
-    assert bad_photo.status_code == 400 and "JPEG または PNG の写真を選んでください。" in bad_photo.get_data(as_text=True)
+    assert bad_photo.status_code == 422 and "JPEG または PNG の写真を選んでください。" in bad_photo.get_data(as_text=True)
     assert rows(db, "devices") == 0
     assert not (Path(app.instance_path) / "photos").exists() or not list((Path(app.instance_path) / "photos").iterdir())
 
@@ -236,7 +236,7 @@ def test_a_sweep_on_screen_adds_devices_one_after_another_and_finishes_with_its_
     page = client.post(f"/devices/sweeps/{sweep_id}/finish", follow_redirects=True).get_data(as_text=True)
     assert "見つかった管理外の機器: 2 台" in page
     refused = client.post("/devices/sweeps/new", data={"section_id": "", "area": ""})
-    assert refused.status_code == 400 and "棚卸しする場所（フロア・区域）を入力してください。" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "棚卸しする場所（フロア・区域）を入力してください。" in refused.get_data(as_text=True)
 
 
 def test_the_dashboard_shows_the_counts_to_viewers_without_places_or_people(client, login, db, make_user):

@@ -162,8 +162,8 @@ def create():
 def _refused(data, error, visit_id, sweep_id):
     values = {k: getattr(data, k) for k in ("kind", "section_id", "location", "purpose", "lan", "internet", "used_by")}
     if sweep_id and devices.get_sweep(get_db(), sweep_id):
-        return _sweep_page(sweep_id, values=values, errors=_messages(error)), 400
-    return _form(values=values, visit_id=visit_id, step=_step(), errors=_messages(error)), 400
+        return _sweep_page(sweep_id, values=values, errors=_messages(error)), 422
+    return _form(values=values, visit_id=visit_id, step=_step(), errors=_messages(error)), 422
 
 
 def _step():
@@ -195,7 +195,7 @@ def start_sweep():
         else:
             return redirect(url_for("devices.sweep", sweep_id=sweep_id))
     return render_template("devices/sweep_new.html", sections=roster.section_choices(db), errors=errors,
-                           form=request.form), 400 if errors else 200
+                           form=request.form), 422 if errors else 200
 
 
 @bp.route("/devices/sweeps/<int:sweep_id>")
