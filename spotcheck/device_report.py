@@ -13,7 +13,8 @@ from .pdfpages import WIDTH
 HEADING = "７　管理外の機器（情報政策課が管理していない機器）"
 INTRO = ("実地監査と「機器の棚卸し」で見つけた、情報政策課が管理していない機器の台数です（{day}現在の台帳）。"
          "「確認済み」は見つけて記録したまま、「管理へ移行」は情報政策課等の管理に移したもの、「撤去」は取り外したものです。")
-SWEEPS = "所属のフロア等を回る機器の棚卸しを{n}回行い、うち{empty}回は管理外の機器が見つかりませんでした。"
+SWEEPS = "所属のフロア等を回る機器の棚卸しを{n}回行いました。"
+SWEEPS_EMPTY = "所属のフロア等を回る機器の棚卸しを{n}回行い、うち{empty}回は管理外の機器が見つかりませんでした。"
 NOTE = "台数のみを掲載しています。設置場所や使用者は掲載していません。"
 
 
@@ -25,7 +26,8 @@ def flowables(counts: DeviceCounts | None, kit, *, day, grid, head, heading):
     if counts.empty:
         return [*story, kit.p("管理外の機器の記録はありません。", "body")]
     if counts.sweeps_finished:
-        story.append(kit.p(SWEEPS.format(n=counts.sweeps_finished, empty=counts.sweeps_empty), "body"))
+        text = SWEEPS_EMPTY if counts.sweeps_empty else SWEEPS
+        story.append(kit.p(text.format(n=counts.sweeps_finished, empty=counts.sweeps_empty), "body"))
     status_heads = [head(kit, label) for label in STATUSES.values()]
     rows = [[head(kit, "所属"), *status_heads, head(kit, "計"), head(kit, "うち\n庁内LAN\n接続")]]
     for row in (*counts.by_section, counts.total):
