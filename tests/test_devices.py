@@ -276,3 +276,12 @@ def test_both_report_editions_print_the_counts_and_no_person(db, city, make_user
     assert "機器の棚卸しを1回行い、うち1回は管理外の機器が見つかりませんでした。" in flat
     for hidden in ("山田", "太郎", "窓口の奥", "予約受付"):
         assert hidden not in flat, hidden
+
+
+def test_a_label_photo_is_known_to_the_crash_sweep_and_stays_where_it_is(app, db, two_devices):
+    import time
+
+    from spotcheck import sweep
+
+    report = sweep.sweep(db, app.instance_path, now=time.time() + 3600)
+    assert report.quarantined == () and len(list((Path(app.instance_path) / "photos").iterdir())) == 4
