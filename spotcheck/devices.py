@@ -4,6 +4,7 @@ A device is found during a visit or during a 「機器の棚卸し」 sweep of a
 確認済み (confirmed) → 管理へ移行 (managed) or 撤去 (removed), once, with a note; every change is audited.
 `used_by` is free text that may name a person: it is kept out of the audit log and out of every report.
 """
+import sqlite3
 from dataclasses import dataclass
 
 from . import audit
@@ -110,6 +111,18 @@ def record(db, data: DeviceInput, user_id, submit_key, photo: Photo | None = Non
     if problems:
         raise DeviceError(*problems)
     stamp = now_iso()
+    try:
+        return _insert(db, data, user_id, submit_key, photo, stamp), True
+    except sqlite3.IntegrityError:
+        # Two sends of one form racing: the loser finds the winner's device (anything else is a real error).
+        existing = db.execute("SELECT id FROM devices WHERE submit_key = ?", [submit_key]).fetchone()
+        if existing is None:
+            raise
+        return existing[0], False
+
+
+def _insert(db, data, user_id, submit_key, photo, stamp):
+    """The device row, its first history line and its audit entry, in one transaction."""
     with db.conn:
         device_id = db["devices"].insert({
             "kind": data.kind, "location": data.location.strip(), "section_id": data.section_id,
@@ -126,7 +139,7 @@ def record(db, data: DeviceInput, user_id, submit_key, photo: Photo | None = Non
                      after={"kind": data.kind, "section_id": data.section_id, "status": "confirmed",
                             "lan": data.lan, "internet": data.internet, "visit_id": data.visit_id,
                             "sweep_id": data.sweep_id, "photo": photo is not None})
-    return device_id, True
+    return device_id
 
 
 def change_status(db, device_id, user_id, *, expected, status, note):
