@@ -1,5 +1,5 @@
 """The council report's data: campaign aggregates (never names), compared with the previous campaign."""
-from . import aggregates, disclosure, followups, integrity, report, roster, visits
+from . import aggregates, device_figures, disclosure, followups, integrity, report, roster, visits
 from .campaigns import list_campaigns, pinned_onsite, pinned_selfcheck, report_texts
 from .figures import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData
 from .report import PUBLIC_SUFFIX
@@ -77,6 +77,7 @@ def report_data(db, campaign, *, public=False, min_group=30):
         drawn_visits=visits.drawn_count(db, campaign["id"]),
         chain_head=f"第{head.number}号 {head.entry_hash}" if (head := integrity.head(db)) else "",
         **label_meanings(sheet, checklist),
+        devices=device_figures.counts(db),
     )
 
 

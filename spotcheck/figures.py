@@ -115,6 +115,7 @@ class ReportData:
     result_order: tuple = ()  # every result label in the checklist's order (適合 … 確認不可)
     label_codes: tuple = ()  # (label, code) of every answer and result: the report's colours go by code
     major_label: str = ""  # the label of the result code "major" (重大), counted in major_findings
+    devices: object = None  # device_figures.DeviceCounts: unmanaged devices by section, status and kind
 
 
 

@@ -657,6 +657,58 @@ def _contracts_and_subject_kinds(db):
         drawn_at TEXT NOT NULL""")
 
 
+
+@migrations(name="0016_unmanaged_devices")
+def unmanaged_devices(db):
+    """The register of devices 情報政策課 does not manage, the sweeps that look for them, and their status history."""
+    db.executescript(
+        """
+        CREATE TABLE device_sweeps (
+            id INTEGER PRIMARY KEY,
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            area TEXT NOT NULL,
+            started_by INTEGER NOT NULL REFERENCES users(id),
+            started_at TEXT NOT NULL,
+            finished_by INTEGER REFERENCES users(id),
+            finished_at TEXT,
+            found_count INTEGER CHECK (found_count IS NULL OR found_count >= 0),
+            CHECK ((finished_at IS NULL) = (found_count IS NULL))
+        );
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('pc', 'tablet', 'storage', 'network', 'printer', 'other')),
+            location TEXT NOT NULL,
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            purpose TEXT NOT NULL DEFAULT '',
+            lan TEXT NOT NULL CHECK (lan IN ('yes', 'no', 'unknown')),
+            internet TEXT NOT NULL CHECK (internet IN ('yes', 'no', 'unknown')),
+            used_by TEXT NOT NULL DEFAULT '',   -- free text that may name a person: never logged, never reported
+            photo_name TEXT,
+            photo_thumb TEXT,
+            photo_sha256 TEXT,
+            visit_id INTEGER REFERENCES visits(id),
+            sweep_id INTEGER REFERENCES device_sweeps(id),
+            status TEXT NOT NULL DEFAULT 'confirmed' CHECK (status IN ('confirmed', 'managed', 'removed')),
+            found_at TEXT NOT NULL,
+            found_by INTEGER NOT NULL REFERENCES users(id),
+            submit_key TEXT NOT NULL UNIQUE,    -- one form, one device: a second tap of 記録する finds the first
+            updated_at TEXT NOT NULL,
+            CHECK (visit_id IS NULL OR sweep_id IS NULL)
+        );
+        CREATE INDEX devices_section ON devices(section_id, status);
+        CREATE INDEX devices_sweep ON devices(sweep_id);
+        CREATE TABLE device_events (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER NOT NULL REFERENCES devices(id),
+            status_from TEXT,
+            status_to TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX device_events_device ON device_events(device_id, id);
+        """
+    )
 @migrations(name="0017_visit_subjects", transactional=False)
 def visit_subjects(db):
     """A visit's subject may be a section or a contract; campaigns pin the section and contract forms."""

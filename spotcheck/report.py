@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from spotcheck import disclosure, figures
+from spotcheck import device_report, disclosure, figures
 from spotcheck.charts import bars_drawing
 from spotcheck.figures import ReportData
 from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE_WIDTH, RULE, THICK,
@@ -248,6 +248,7 @@ def build_report(data: ReportData, fonts) -> bytes:
         *_group_section(kit, "４　任用区分別の状況", "任用区分", fig.employment),
         *_followup_section(data, kit),
         *_group_section(kit, "６　所属別の状況", "所属", fig.sections, long=True),
+        *device_report.flowables(data.devices, kit, day=format_date(data.issued_on), grid=_grid, head=_head, heading=_heading),
         *_written(kit, "今後の取組", data.next_steps),
         *_notes(data, kit),
     ]

@@ -60,7 +60,8 @@ def sweep(db, instance, *, now=None, hash_sheets=True):
 def _photo_names(db):
     names = set()
     for row in db.execute("SELECT file_name, thumb_name FROM photos UNION ALL"
-                          " SELECT report_photo, report_thumb FROM followups WHERE report_photo IS NOT NULL"):
+                          " SELECT report_photo, report_thumb FROM followups WHERE report_photo IS NOT NULL UNION ALL"
+                          " SELECT photo_name, photo_thumb FROM devices WHERE photo_name IS NOT NULL"):
         names.update(name for name in row if name)
     return names
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import auth, followups, signatures, wareki
+from . import auth, devices, followups, signatures, wareki
 from .audit import Query
 from .clock import TIMEZONE
 from .imports import KINDS
@@ -27,6 +27,8 @@ ENTITIES = {
     "audit_log": "操作履歴",
     "retention": "保存期間",
     "checklist": "チェックリスト",
+    "device": "管理外の機器",
+    "device_sweep": "機器の棚卸し",
 }
 
 ACTIONS = {
@@ -66,6 +68,10 @@ ACTIONS = {
     ("retention", "purge"): "保存期間満了データの廃棄",
     ("checklist", "edit_checklist"): "チェックリストの新しい版を保存",
     ("campaign", "pin_form"): "所属・委託契約の確認項目を固定",
+    ("device", "record"): "管理外の機器を記録",
+    ("device", "set_status"): "管理外の機器の状態を変更",
+    ("device_sweep", "start"): "機器の棚卸しを開始",
+    ("device_sweep", "finish"): "機器の棚卸しを終了",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -89,6 +95,8 @@ FIELDS = {
     "since": "期間（から）", "until": "期間（まで）", "entity": "対象", "action": "操作",
     "subject_kind": "監査の対象", "contract_id": "委託契約ID", "section_digest": "所属監査の確認項目の版",
     "contract_digest": "委託契約監査の確認項目の版", "subject": "監査の対象",
+    "status": "状況", "lan": "庁内LAN", "internet": "インターネット", "sweep_id": "棚卸し", "photo": "写真",
+    "note": "メモ", "area": "場所", "found_count": "発見台数",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}
@@ -96,8 +104,11 @@ REASONS = {"rejected": "ユーザー名またはパスワードが違う（ま�
 VALUES = {
     "role": {**auth.ROLES, **signatures.ROLES},
     "state": followups.STATES,
-    "kind": {"staff": "職員", "section": "所属", "contract": "委託契約"},
+    "kind": {"staff": "職員", "section": "所属", "contract": "委託契約", **devices.KINDS},
     "subject_kind": {"person": "職員", "section": "所属", "contract": "委託契約"},
+    "status": devices.STATUSES,
+    "lan": devices.CONNECTION,
+    "internet": devices.CONNECTION,
     "table": TABLES,
     "reason": REASONS,
 }

@@ -77,6 +77,17 @@ AUDIENCE = {
     "forms_editor.edit_toml": {"admin"},
     "forms_editor.save": {"admin"},
     "forms_editor.discard": {"admin"},
+    # 管理外機器台帳: the audit team records and moves devices on; a section head reads their own section's (the
+    # views narrow it); a viewer gets only the counts, on the dashboard.
+    "devices.register": {"admin", "auditor", "section_head"},
+    "devices.detail": {"admin", "auditor", "section_head"},
+    "devices.photo": {"admin", "auditor", "section_head"},
+    "devices.set_status": {"admin", "auditor"},
+    "devices.new": {"admin", "auditor"},
+    "devices.create": {"admin", "auditor"},
+    "devices.start_sweep": {"admin", "auditor"},
+    "devices.sweep": {"admin", "auditor"},
+    "devices.finish_sweep": {"admin", "auditor"},
 }
 
 

@@ -15,7 +15,7 @@ from ..i18n import LANGUAGE_NAMES
 from ..importing import COUNT_LABELS
 from . import admin, auth, followups, forms_editor, main, reports, sheets, staff, trail, verify, visits
 from . import contracts as contracts_views
-from . import subjects
+from . import devices, subjects
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -49,7 +49,7 @@ def register_blueprints(app):
     """Attach every blueprint and the Japanese error pages."""
     app.url_map.converters["int"] = DatabaseInt  # before the routes are added, which bind their converters
     for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp, followups.bp, reports.bp,
-                      trail.bp, forms_editor.bp, contracts_views.bp):
+                      trail.bp, forms_editor.bp, contracts_views.bp, devices.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(subjects.bp)
     for code in ERROR_MESSAGES:

@@ -98,7 +98,7 @@ def test_staff_search_and_person_page(page, open_page, live_server, log_in, scre
 def test_section_head_sees_only_own_section(page, live_server, log_in, screenshot):
     log_in(page, "soumu-head")
     nav = page.get_by_role("navigation", name="メニュー")
-    expect(nav.get_by_role("link")).to_have_text(["ホーム", "フォローアップ", "職員"])
+    expect(nav.get_by_role("link")).to_have_text(["ホーム", "フォローアップ", "職員", "管理外機器台帳"])
 
     menu(page, "職員")
     expect(page.locator(".count")).to_have_text("3 人")
