@@ -172,6 +172,7 @@ class Checklists:
 
     selfcheck: SelfCheckSheet
     onsite: OnsiteChecklist
+    interview: Any = None  # interview_bank.InterviewBank (forms/interview.toml); None only when built by hand
 
 
 class FormsError(Exception):
@@ -701,7 +702,11 @@ def _load(forms_dir: Path) -> tuple[Checklists | None, list[str]]:
     onsite_form = _FormFile(forms_dir / "onsite.toml")
     selfcheck = _read_selfcheck(selfcheck_form) if selfcheck_form.read() else None
     onsite = _read_onsite(onsite_form) if onsite_form.read() else None
-    errors = selfcheck_form.messages() + onsite_form.messages()
+    from . import coverage, interview_bank  # they import _FormFile from here
+    interview, interview_errors = interview_bank.load(forms_dir)
+    errors = selfcheck_form.messages() + onsite_form.messages() + interview_errors
     if errors or selfcheck is None or onsite is None:
         return None, errors
-    return Checklists(selfcheck, onsite), []
+    forms = Checklists(selfcheck, onsite, interview=interview)
+    errors = coverage.load(forms_dir, forms)[1]  # every item checked on site, asked, or listed as not
+    return (None, errors) if errors else (forms, [])

@@ -154,6 +154,11 @@ def check_forms_command(folder):
     if errors:
         fail(errors + [f"{len(errors)} 件の問題があります。"])
     click.echo(f"{folder}: チェックリスト定義に問題はありません。")
+    from . import coverage  # the coverage table: which check or question tests each self-check item
+    forms = checklists.load_checklists(folder)
+    click.echo(f"聞き取りの質問集: {forms.interview.title}（版 {forms.interview.version}、{len(forms.interview.questions)} 問）")
+    for line in coverage.lines(coverage.load(Path(folder), forms)[0]):
+        click.echo(line)
 
 
 @click.command("demo")
