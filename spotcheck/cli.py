@@ -161,6 +161,20 @@ def check_forms_command(folder):
         click.echo(line)
 
 
+@click.command("verify-interview")
+@with_appcontext
+@click.argument("visit_id", type=int)
+def verify_interview_command(visit_id):
+    """実地監査の聞き取りで出題した質問の抽選を再計算し、記録どおりか検証します。"""
+    from . import interview
+
+    ok, findings = interview.verify(get_db(), visit_id)
+    if not ok:
+        fail(findings + [f"実地監査 {visit_id} の聞き取りの抽選は検証に失敗しました。"])
+    for line in findings:
+        click.echo(line)
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command():
@@ -376,6 +390,7 @@ COMMANDS = (
     doctor_command,
     serve_command,
     purge_command,
+    verify_interview_command,
 )
 
 

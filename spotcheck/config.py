@@ -52,6 +52,8 @@ SETTINGS = (
     Setting("ROSTER_RETIRE_CONFIRM_SHARE", 0.2,
             "A roster import retiring more than this share of active staff needs a tick on the preview "
             "(web) or --allow-mass-retire (CLI)."),
+    Setting("INTERVIEW_QUESTIONS", 3,
+            "Questions drawn from forms/interview.toml for each person's visit (聞き取り); 0 turns the interview off."),
 )
 
 

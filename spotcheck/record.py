@@ -9,7 +9,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-from . import crosscheck
+from . import crosscheck, interview
 from .campaigns import get_campaign, pinned_onsite, pinned_selfcheck
 from .checklists import AnswerOption, OnsiteCheck, OnsiteChecklist, SelfCheckItem
 from .clock import now_iso
@@ -266,6 +266,8 @@ def content(db, record: VisitRecord) -> dict:
             selection={"draw_id": record.selection.draw_id, "reason": record.selection.reason},
             answered_on={step.check.code: [r.answered_on for r in step.reports] for step in record.steps},
         )
+    if asked := interview.content(db, record.id):  # only with an interview: older sheets keep their digest
+        data["interview"] = asked
     return data
 
 

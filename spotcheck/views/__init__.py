@@ -14,6 +14,7 @@ from .. import visits as visits_domain
 from ..i18n import LANGUAGE_NAMES
 from ..importing import COUNT_LABELS
 from . import admin, auth, followups, forms_editor, main, reports, sheets, staff, trail, verify, visits
+from . import interview
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -49,6 +50,7 @@ def register_blueprints(app):
     for blueprint in (auth.bp, main.bp, admin.bp, staff.bp, visits.bp, sheets.bp, verify.bp, followups.bp, reports.bp,
                       trail.bp, forms_editor.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(interview.bp)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)
