@@ -147,7 +147,9 @@ def import_selfcheck_command(file, campaign_code):
 @click.command("check-forms")
 @with_appcontext
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
-def check_forms_command(folder):
+@click.option("--readme", type=click.Path(dir_okay=False, exists=True),
+              help="この README の確認範囲の表を、いまの forms/ から書き直します。")
+def check_forms_command(folder, readme):
     """forms/ のチェックリスト定義を検査します。"""
     folder = folder or current_app.config["FORMS_DIR"]
     errors = checklists.validate_forms(folder)
@@ -157,8 +159,15 @@ def check_forms_command(folder):
     from . import coverage  # the coverage table: which check or question tests each self-check item
     forms = checklists.load_checklists(folder)
     click.echo(f"聞き取りの質問集: {forms.interview.title}（版 {forms.interview.version}、{len(forms.interview.questions)} 問）")
-    for line in coverage.lines(coverage.load(Path(folder), forms)[0]):
+    rows = coverage.load(Path(folder), forms)[0]
+    for line in coverage.lines(rows):
         click.echo(line)
+    if readme:
+        text = Path(readme).read_text(encoding="utf-8")
+        if coverage.README_START not in text or coverage.README_END not in text:
+            fail([f"{readme} に確認範囲の表の目印（{coverage.README_START} と {coverage.README_END}）がありません。"])
+        Path(readme).write_text(coverage.with_table(text, rows), encoding="utf-8")
+        click.echo(f"{readme} の確認範囲の表を書き直しました。")
 
 
 @click.command("verify-interview")

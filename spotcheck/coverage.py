@@ -134,3 +134,12 @@ def markdown(rows: tuple[CoverageRow, ...]) -> str:
         out.append(f"| {row.no} | {row.topic} | {checks or '—'} | {questions or '—'} |")
     return "\n".join(out)
 
+
+README_START = "<!-- coverage:start（`flask --app app check-forms --readme README.md` が生成。手で書き換えないでください） -->"
+README_END = "<!-- coverage:end -->"
+
+
+def with_table(readme: str, rows: tuple[CoverageRow, ...]) -> str:
+    """README text with the block between the coverage markers replaced by the current table."""
+    start, end = readme.index(README_START) + len(README_START), readme.index(README_END)
+    return readme[:start] + "\n" + markdown(rows) + "\n" + readme[end:]
