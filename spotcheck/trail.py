@@ -65,6 +65,8 @@ ACTIONS = {
     ("audit_log", "export"): "操作履歴を書き出し",
     ("retention", "purge"): "保存期間満了データの廃棄",
     ("checklist", "edit_checklist"): "チェックリストの新しい版を保存",
+    ("visit", "draw_interview"): "聞き取りの質問を抽選",
+    ("visit", "set_answer"): "聞き取りの判定を記録",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -86,6 +88,8 @@ FIELDS = {
     "format": "形式", "campaign": "キャンペーン", "file": "ファイル", "files": "ファイル数", "size": "大きさ",
     "day": "日付", "serials": "文書番号", "ok": "検査", "lock": "ロック", "filters": "条件",
     "since": "期間（から）", "until": "期間（まで）", "entity": "対象", "action": "操作",
+    "question": "質問", "answer": "判定", "questions": "出題した質問", "chosen": "抽選した質問（順）",
+    "class": "指摘の区分",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}
@@ -94,7 +98,9 @@ VALUES = {
     "role": {**auth.ROLES, **signatures.ROLES},
     "severity": followups.SEVERITY,
     "state": followups.STATES,
-    "kind": {"staff": "職員", "section": "所属"},
+    "kind": {"staff": "職員", "section": "所属", "interview": "聞き取り"},
+    "answer": {"correct": "正答", "wrong": "誤答", "": "未実施"},
+    "class": {"knowledge_gap": "知識不足"},
     "table": TABLES,
     "reason": REASONS,
 }
