@@ -247,3 +247,15 @@ def test_verify_interview_command(runner, db, forms, visit):
     db.execute("UPDATE draws SET seed = ? WHERE kind = 'interview'", ["1" * 32])
     result = runner.invoke(args=["verify-interview", str(visit["id"])])
     assert result.exit_code != 0 and "検証に失敗しました" in result.output
+
+
+def test_demo_visits_have_interviews_and_knowledge_gaps(runner, db):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    visits_with = db.execute("SELECT count(*) FROM visit_interviews").fetchone()[0]
+    assert visits_with == 40
+    assert db.execute("SELECT count(*) FROM interview_answers WHERE answer = ''").fetchone()[0] == 0
+    gaps = db.execute("SELECT count(*) FROM followups WHERE kind = 'knowledge'").fetchone()[0]
+    wrong = db.execute("SELECT count(*) FROM interview_answers WHERE answer = 'wrong'").fetchone()[0]
+    assert gaps == wrong > 0
+    visit_id = db.execute("SELECT visit_id FROM visit_interviews ORDER BY visit_id LIMIT 1").fetchone()[0]
+    assert runner.invoke(args=["verify-interview", str(visit_id)]).exit_code == 0
