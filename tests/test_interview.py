@@ -236,6 +236,8 @@ def test_walk_draws_the_questions_and_the_tablet_saves_a_verdict(client, db, vis
     assert client.post(url, json=body).get_json()["applied"]  # resent by the outbox: the same answer
     assert client.post(url, json=dict(body, key="u" * 20, value="")).status_code == 422
     assert interview.asked(db, visit["id"])[0].answer == "wrong"
+    sign_page = client.get(f"/visits/{visit['id']}/sign").get_data(as_text=True)  # the person sees it before signing
+    assert "聞き取り（知識の確認）" in sign_page and asked[0].question.question in sign_page and "知識不足" in sign_page
     draw_page = client.get(f"/visits/{visit['id']}/interview-draw").get_data(as_text=True)
     assert "聞き取りの抽選記録は正しく、再計算した結果と一致します。" in draw_page
 

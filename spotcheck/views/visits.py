@@ -288,7 +288,7 @@ def sign(visit_id):
     return render_template("visits/sign.html", visit=visit, record=current, steps=current.steps,
                            signatures=signatures.signatures(db, visit_id), problems=signatures.not_ready(current.steps),
                            roles=signatures.ROLES, failed_codes=sorted(crosscheck.FAILED),
-                           no_remark=record.NO_REMARK)
+                           no_remark=record.NO_REMARK, interview=interview.asked(db, visit_id))
 
 
 def _sign_queued(visit_id):
