@@ -11,7 +11,10 @@ import unicodedata
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # interview_bank imports _FormFile from here
+    from .interview_bank import InterviewBank
 
 # Fixed in code rather than in forms/: the city's result files have columns
 # 1..35, and imports, the draw and the reports all refer to these numbers.
@@ -172,7 +175,7 @@ class Checklists:
 
     selfcheck: SelfCheckSheet
     onsite: OnsiteChecklist
-    interview: Any = None  # interview_bank.InterviewBank (forms/interview.toml); None only when built by hand
+    interview: InterviewBank | None = None  # forms/interview.toml; None only when built by hand
 
 
 class FormsError(Exception):
