@@ -319,6 +319,12 @@
 
   function refreshSummary() {
     steps.forEach((step) => {
+      if (step.dataset.question) {  // an interview question: its verdict (正答・誤答・未実施)
+        const row = root.querySelector(`[data-summary-question="${step.dataset.question}"]`);
+        row.querySelector("[data-summary-answer]").textContent =
+          labels.querySelector(`[data-answer-label="${step.dataset.answer || ""}"]`).textContent;
+        row.classList.toggle("gap", step.dataset.answer === "wrong");
+      }
       if (!step.dataset.check) return;
       const row = root.querySelector(`[data-summary-for="${step.dataset.check}"]`);
       const result = step.dataset.result;

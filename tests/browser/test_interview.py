@@ -51,6 +51,10 @@ def test_interview_questions_are_judged_with_one_tap_each(open_page, city, log_i
         if number == len(checks) + 2:
             screenshot(page, "interview-02-after-wrong")
     expect(page.locator("section.summary")).to_be_visible()
+    for question, verdict in zip(asked, verdicts):  # まとめ lists each question with its verdict
+        expect(page.locator(f'[data-summary-question="{question.question.code}"] [data-summary-answer]')).to_have_text(
+            "正答" if verdict == "correct" else "誤答")
+    screenshot(page, "interview-04-summary")
     expect(page.locator("[data-sync]")).to_have_text("保存済み")
     with closing(city.db()) as db:
         assert [a.answer for a in interview.asked(db, visit_id)] == verdicts
