@@ -46,6 +46,10 @@ def create_campaign(db, code, title, forms: checklists.Checklists, *, fiscal_yea
                 **subject_digests,
             }
         ).last_pk
+        if forms.interview is not None:  # the question bank is pinned like the checklists
+            from .interview import pin  # interview imports this module
+
+            pin(db, campaign_id, forms.interview)
         audit.record(db, user_id=user_id, action="create", entity="campaign", entity_id=campaign_id,
                      after={"code": code, "title": title, **digests, **subject_digests})
     return campaign_id

@@ -11,7 +11,10 @@ import unicodedata
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # interview_bank imports _FormFile from here
+    from .interview_bank import InterviewBank
 
 # Fixed in code rather than in forms/: the city's result files have columns
 # 1..35, and imports, the draw and the reports all refer to these numbers.
@@ -200,6 +203,7 @@ class Checklists:
     onsite: OnsiteChecklist
     section: OnsiteChecklist | None = None  # forms/section.toml (subject_forms.py), when present
     contract: OnsiteChecklist | None = None  # forms/contract.toml (subject_forms.py), when present
+    interview: InterviewBank | None = None  # forms/interview.toml; None only when built by hand
 
 
 class FormsError(Exception):
@@ -735,10 +739,14 @@ def _load(forms_dir: Path) -> tuple[Checklists | None, list[str]]:
     onsite_form = _FormFile(forms_dir / "onsite.toml")
     selfcheck = _read_selfcheck(selfcheck_form) if selfcheck_form.read() else None
     onsite = _read_onsite(onsite_form) if onsite_form.read() else None
+    from . import coverage, interview_bank  # they import _FormFile from here
     from .subject_forms import read_all  # here: it builds on this module's readers
 
     subjects, subject_errors = read_all(forms_dir)
-    errors = selfcheck_form.messages() + onsite_form.messages() + subject_errors
+    interview, interview_errors = interview_bank.load(forms_dir)
+    errors = selfcheck_form.messages() + onsite_form.messages() + subject_errors + interview_errors
     if errors or selfcheck is None or onsite is None:
         return None, errors
-    return Checklists(selfcheck, onsite, **subjects), []
+    forms = Checklists(selfcheck, onsite, **subjects, interview=interview)
+    errors = coverage.load(forms_dir, forms)[1]  # every item checked on site, asked, or listed as not
+    return (None, errors) if errors else (forms, [])

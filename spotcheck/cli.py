@@ -165,16 +165,44 @@ def import_contracts_command(file, dry_run):
 @click.command("check-forms")
 @with_appcontext
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
-def check_forms_command(folder):
+@click.option("--readme", type=click.Path(dir_okay=False, exists=True),
+              help="この README の確認範囲の表を、いまの forms/ から書き直します。")
+def check_forms_command(folder, readme):
     """forms/ のチェックリスト定義を検査します。"""
     folder = folder or current_app.config["FORMS_DIR"]
     errors = checklists.validate_forms(folder)
     if errors:
         fail(errors + [f"{len(errors)} 件の問題があります。"])
     click.echo(f"{folder}: チェックリスト定義に問題はありません。")
+    from . import coverage  # the coverage table: which check or question tests each self-check item
     from .subject_forms import summary
 
-    for line in summary(checklists.load_checklists(folder)):
+    forms = checklists.load_checklists(folder)
+    for line in summary(forms):
+        click.echo(line)
+    click.echo(f"聞き取りの質問集: {forms.interview.title}（版 {forms.interview.version}、{len(forms.interview.questions)} 問）")
+    rows = coverage.load(Path(folder), forms)[0]
+    for line in coverage.lines(rows):
+        click.echo(line)
+    if readme:
+        text = Path(readme).read_text(encoding="utf-8")
+        if coverage.README_START not in text or coverage.README_END not in text:
+            fail([f"{readme} に確認範囲の表の目印（{coverage.README_START} と {coverage.README_END}）がありません。"])
+        Path(readme).write_text(coverage.with_table(text, rows), encoding="utf-8")
+        click.echo(f"{readme} の確認範囲の表を書き直しました。")
+
+
+@click.command("verify-interview")
+@with_appcontext
+@click.argument("visit_id", type=int)
+def verify_interview_command(visit_id):
+    """実地監査の聞き取りで出題した質問の抽選を再計算し、記録どおりか検証します。"""
+    from . import interview
+
+    ok, findings = interview.verify(get_db(), visit_id)
+    if not ok:
+        fail(findings + [f"実地監査 {visit_id} の聞き取りの抽選は検証に失敗しました。"])
+    for line in findings:
         click.echo(line)
 
 
@@ -394,6 +422,7 @@ COMMANDS = (
     doctor_command,
     serve_command,
     purge_command,
+    verify_interview_command,
 )
 
 

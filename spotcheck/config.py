@@ -56,6 +56,8 @@ SETTINGS = (
             "Section-visit draw: base plus bonuses for My Number work, outsourced systems, last campaign's findings."),
     Setting("CONTRACT_DRAW_WEIGHTS", {"base": 1, "personal_data": 2, "subcontracting": 2, "my_number_system": 2},
             "Contract-visit draw: base plus bonuses for personal data, subcontracting, a system in a My Number section."),
+    Setting("INTERVIEW_QUESTIONS", 3,
+            "Questions drawn from forms/interview.toml for each person's visit (聞き取り); 0 turns the interview off."),
 )
 
 

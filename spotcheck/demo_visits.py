@@ -6,7 +6,7 @@ import random
 
 from PIL import Image, ImageDraw
 
-from . import auth, draw, followups, issuance, record, visits
+from . import auth, demo_interview, draw, followups, issuance, record, visits
 from .checklists import NOT_DONE_REPORTED
 
 SEED = "spotcheck-demo-visits"
@@ -34,6 +34,7 @@ def load_visits(db, campaign, auditor_ids, reporters, due_days, weights, count=4
         if number % 4 == 0:  # the seed's joint audits: 情報政策課 and 総務課 together
             visits.add_co_auditor(db, visit_id, auditor, auditor_ids[(number + 1) % len(auditor_ids)])
         _record_results(db, rng, visit_id, auditor)
+        demo_interview.answer_questions(db, rng, visit_id, auditor)
         _sign(db, rng, visit_id, auditor, due_days)
     _follow_up(db, rng, campaign, auditor_ids[0], reporters)
     opened = followups.counts(db, campaign_id=campaign["id"])

@@ -31,7 +31,7 @@ def open_for_visit(db, signed, due_days):
     carried = {}
     if signed.supersedes_id:
         carried = {row["check_code"]: row for row in db.query(
-            "SELECT * FROM followups WHERE visit_id = ?", [signed.supersedes_id])}
+            "SELECT * FROM followups WHERE visit_id = ? AND kind = 'check'", [signed.supersedes_id])}
     stamp = now_iso()
     failing = {step.check.code: step for step in signed.findings}
     for code, step in failing.items():

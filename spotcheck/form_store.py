@@ -78,9 +78,9 @@ def trial(forms_dir, kind: str, text: str) -> tuple[Checklists | None, list[str]
     with tempfile.TemporaryDirectory(prefix="spotcheck-forms-") as scratch:
         scratch = Path(scratch)
         (scratch / FILES[kind]).write_bytes(text.encode("utf-8"))  # bytes: no newline translation on Windows
-        for other, name in FILES.items():
-            if other != kind and (forms_dir / name).exists():
-                shutil.copyfile(forms_dir / name, scratch / name)
+        for other in forms_dir.glob("*.toml"):  # every form, so the bank and the coverage are checked too
+            if other.name != FILES[kind]:
+                shutil.copyfile(other, scratch / other.name)
         try:
             return load_checklists(scratch), []
         except FormsError as error:

@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from . import aggregates, audit, followups, integrity, record, retention, signatures, visits
+from . import aggregates, audit, followups, integrity, interview, record, retention, signatures, visits
 from .clock import now_iso
 from .sqlite import immediate
 
@@ -27,6 +27,7 @@ def close(db, visit_id, due_days, user_id=None):
         if signed.supersedes_id:
             aggregates.record_visit(db, record.load(db, signed.supersedes_id), sign=-1)
     followups.open_for_visit(db, signed, due_days)
+    interview.open_followups(db, signed, due_days)  # 知識不足: each wrong answer of the interview
 
 
 def content(db, visit_id):

@@ -839,6 +839,52 @@ def _visit_subjects(db):
         FROM visits v LEFT JOIN staff s ON s.id = v.staff_id JOIN sections sec ON sec.id = v.section_id
         LEFT JOIN visit_records r ON r.visit_id = v.id
     """)
+@migrations(name="0018_interview")
+def interview(db):
+    """Knowledge checks on site: each campaign's question bank, a visit's drawn questions and answers, 知識不足 follow-ups."""
+    db.executescript(
+        """
+        -- Pinned on the campaign's first interview (campaigns older than this step have none yet).
+        ALTER TABLE campaigns ADD COLUMN interview_digest TEXT REFERENCES checklists(digest);
+        -- 'knowledge': a wrong interview answer (知識不足), completed when a later test is passed.
+        ALTER TABLE followups ADD COLUMN kind TEXT NOT NULL DEFAULT 'check' CHECK (kind IN ('check', 'knowledge'));
+        CREATE TABLE visit_interviews (
+            visit_id INTEGER PRIMARY KEY REFERENCES visits(id),
+            draw_id INTEGER NOT NULL REFERENCES draws(id),
+            bank_digest TEXT NOT NULL REFERENCES checklists(digest),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE interview_answers (
+            visit_id INTEGER NOT NULL REFERENCES visit_interviews(visit_id),
+            position INTEGER NOT NULL,          -- 1.. in the order drawn
+            question_code TEXT NOT NULL,
+            answer TEXT NOT NULL DEFAULT '' CHECK (answer IN ('', 'correct', 'wrong')),
+            answer_changed_at TEXT,
+            updated_at TEXT,
+            updated_by INTEGER REFERENCES users(id),
+            PRIMARY KEY (visit_id, question_code),
+            UNIQUE (visit_id, position)
+        );
+        -- As visit_results: a locked visit's questions and answers are read-only.
+        CREATE TRIGGER visit_interviews_locked_insert BEFORE INSERT ON visit_interviews
+            WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER visit_interviews_no_change BEFORE UPDATE ON visit_interviews
+            BEGIN SELECT RAISE(ABORT, 'a drawn interview cannot change'); END;
+        CREATE TRIGGER visit_interviews_no_delete BEFORE DELETE ON visit_interviews
+            BEGIN SELECT RAISE(ABORT, 'a drawn interview cannot change'); END;
+        CREATE TRIGGER interview_answers_locked_insert BEFORE INSERT ON interview_answers
+            WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) = 'locked'
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER interview_answers_locked_update BEFORE UPDATE ON interview_answers
+            WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'locked'
+              OR NEW.question_code IS NOT OLD.question_code OR NEW.position IS NOT OLD.position
+              OR NEW.visit_id IS NOT OLD.visit_id
+            BEGIN SELECT RAISE(ABORT, 'visit is locked'); END;
+        CREATE TRIGGER interview_answers_no_delete BEFORE DELETE ON interview_answers
+            BEGIN SELECT RAISE(ABORT, 'a drawn interview cannot change'); END;
+        """
+    )
 
 
 def apply(db):

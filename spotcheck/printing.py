@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 from pypdf import PdfWriter
 
-from . import integrity, issuance, photos, record, roster, sheets, signatures, subject_sheets
-from .campaigns import get_campaign
+from . import integrity, interview, issuance, photos, record, roster, sheets, signatures, subject_sheets
+from .campaigns import get_campaign, pinned_selfcheck
 from .sqlite import immediate
 
 SIGNER_LABELS = {"auditor": "監査員", "auditee": "被監査者"}
@@ -25,6 +25,7 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
     sheet = issuance.get_sheet(db, serial=serial)
     signed = record.load(db, sheet["visit_id"])
     campaign = get_campaign(db, campaign_id=signed.campaign_id)
+    sheet_items = pinned_selfcheck(db, campaign)
     locked_at = datetime.fromisoformat(signed.locked_at)
     photos, rows, findings = [], [], []
     for no, step in enumerate(signed.steps, start=1):
@@ -46,6 +47,12 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
                 step.fact, step.result_label, tuple(numbers),
                 locked_at.date() + timedelta(days=due_days[step.result]),
             ))
+    asked = interview.asked(db, signed.id)
+    for a in (a for a in asked if a.wrong):  # 知識不足: answered by passing a later test
+        items = "、".join(f"No.{no} {sheet_items.item(no).topic}" for no in a.question.covers)
+        findings.append(sheets.Finding(len(findings) + 1, interview.title(a), f"セルフチェック {items}／{basis}",
+                                       interview.finding_text(a), interview.CLASS_LABELS[interview.KNOWLEDGE_GAP], (),
+                                       locked_at.date() + timedelta(days=due_days["nonconformity"])))
     signed_by = signatures.signatures(db, signed.id)
     subject = signed.subject
     return sheets.SheetData(
@@ -68,6 +75,9 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
         chain=integrity.link_of(db, serial),
         subject=subject_sheets.header(subject, signed_by.get("auditee")),
         categories=tuple(r.label for r in signed.checklist.findings),
+        interview=tuple(sheets.InterviewRow(a.position, a.question.question,
+                                            "・".join(f"No.{no}" for no in a.question.covers), a.label, a.wrong)
+                        for a in asked),
     )
 
 

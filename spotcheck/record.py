@@ -9,7 +9,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-from . import crosscheck, subjects
+from . import crosscheck, interview, subjects
 from .campaigns import get_campaign, pinned_selfcheck
 from .checklists import AnswerOption, OnsiteCheck, OnsiteChecklist, SelfCheckItem
 from .clock import now_iso
@@ -301,6 +301,8 @@ def content(db, record: VisitRecord) -> dict:
                            "contract_title": subject.contract_title, "contractor": subject.contractor,
                            "system": subject.system}
         data["tallies"] = subjects.tallies_json({step.check.code: step.tallies for step in record.steps})
+    if asked := interview.content(db, record.id):  # only with an interview: older sheets keep their digest
+        data["interview"] = asked
     return data
 
 

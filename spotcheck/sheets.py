@@ -61,6 +61,17 @@ class CheckRow:
 
 
 @dataclass(frozen=True)
+class InterviewRow:
+    """One interview question as asked, the self-check items it tests, and its verdict (正答/誤答)."""
+
+    no: int
+    question: str
+    items: str  # "No.10・No.12"
+    result_label: str
+    wrong: bool
+
+
+@dataclass(frozen=True)
 class Finding:
     """A numbered finding (指摘) the section must answer by its due date."""
 
@@ -137,6 +148,7 @@ class SheetData:
     chain: ChainLink | None = None  # the sheet's own entry in the hash chain, printed so paper proves the log
     subject: SubjectHeader | None = None  # a section or contract visit; None for a person
     categories: tuple[str, ...] = ()  # labels of the finding results, lightest first: the 区分 tick boxes
+    interview: tuple[InterviewRow, ...] = ()  # 聞き取り: the questions asked and their verdicts
 
 
 MARGIN_BOTTOM = 18 * mm
@@ -391,6 +403,7 @@ def _story(data, kit, split_rows):
         *_chain_note(data, kit),
         *_overall_comment(data, kit, split_rows),
         *_check_table(data, kit, split_rows),
+        *_interview_table(data, kit, split_rows),
         *_findings(data, kit, split_rows),
         *_signatures(data, kit),
         *_photos(data, kit),
@@ -553,6 +566,26 @@ def _check_table(data, kit, split_rows):
     elif len(dates) == 1:
         notes += f"本人の自己申告は{format_date(dates.pop())}の回答です。"
     return [*_heading("２　確認結果", kit, 45 * mm), table, Spacer(1, 1 * mm), kit.p(notes, "note")]
+
+
+def _interview_table(data, kit, split_rows):
+    """聞き取り: each question read aloud and its verdict; a wrong answer is a 知識不足 finding in section 3."""
+    if not data.interview:
+        return []
+    widths = [9 * mm, WIDTH - 9 * mm - 30 * mm - 28 * mm, 30 * mm, 28 * mm]
+    rows = [["No.", "質問（読み上げた内容）", "セルフチェック", "判定"]]
+    shading = []
+    for i, row in enumerate(data.interview, start=1):
+        rows.append([str(row.no), kit.p(row.question, "cell"), kit.p(row.items, "cell"),
+                     kit.p(row.result_label + ("（知識不足）" if row.wrong else ""), "mark")])
+        if row.wrong:
+            shading.append(("BACKGROUND", (0, i), (-1, i), DISCREPANCY_FILL))
+    table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=split_rows)
+    table.setStyle(_grid(kit, [("BACKGROUND", (0, 0), (-1, 0), LABEL_FILL), ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+                               ("ALIGN", (0, 1), (0, -1), "CENTER"), ("VALIGN", (0, 1), (-1, -1), "TOP"),
+                               ("LINEBELOW", (0, 0), (-1, 0), THICK, RULE), *shading], split_rows))
+    note = "質問は質問集から抽選で選ばれたものです。誤答は「知識不足」として指摘事項に記載します。"
+    return [*_heading("２の２　聞き取り（知識の確認）", kit, 35 * mm), table, Spacer(1, 1 * mm), kit.p(note, "note")]
 
 
 def _category_boxes(category, categories):

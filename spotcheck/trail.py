@@ -72,6 +72,8 @@ ACTIONS = {
     ("device", "set_status"): "管理外の機器の状態を変更",
     ("device_sweep", "start"): "機器の棚卸しを開始",
     ("device_sweep", "finish"): "機器の棚卸しを終了",
+    ("visit", "draw_interview"): "聞き取りの質問を抽選",
+    ("visit", "set_answer"): "聞き取りの判定を記録",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -97,6 +99,8 @@ FIELDS = {
     "contract_digest": "委託契約監査の確認項目の版", "subject": "監査の対象",
     "status": "状況", "lan": "庁内LAN", "internet": "インターネット", "sweep_id": "棚卸し", "photo": "写真",
     "note": "メモ", "area": "場所", "found_count": "発見台数",
+    "question": "質問", "answer": "判定", "questions": "出題した質問", "chosen": "抽選した質問（順）",
+    "class": "指摘の区分",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}
@@ -104,11 +108,13 @@ REASONS = {"rejected": "ユーザー名またはパスワードが違う（ま�
 VALUES = {
     "role": {**auth.ROLES, **signatures.ROLES},
     "state": followups.STATES,
-    "kind": {"staff": "職員", "section": "所属", "contract": "委託契約", **devices.KINDS},
+    "kind": {"staff": "職員", "section": "所属", "contract": "委託契約", "interview": "聞き取り", **devices.KINDS},
     "subject_kind": {"person": "職員", "section": "所属", "contract": "委託契約"},
     "status": devices.STATUSES,
     "lan": devices.CONNECTION,
     "internet": devices.CONNECTION,
+    "answer": {"correct": "正答", "wrong": "誤答", "": "未実施"},
+    "class": {"knowledge_gap": "知識不足"},
     "table": TABLES,
     "reason": REASONS,
 }

@@ -10,7 +10,7 @@ from spotcheck import checklists
 from spotcheck.checklists import FormsError, load_checklists, validate_forms
 
 FORMS = Path(__file__).resolve().parent.parent / "forms"
-FORM_FILES = ("selfcheck.toml", "onsite.toml")
+FORM_FILES = ("selfcheck.toml", "onsite.toml", "interview.toml", "coverage.toml")
 
 
 @pytest.fixture

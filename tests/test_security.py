@@ -47,6 +47,9 @@ AUDIENCE = {
     "visits.amend": {"admin", "auditor"},
     "visits.add_auditor": {"admin", "auditor"},
     "visits.log": {"admin"},
+    # The interview's verdicts and its question draw: the audit team, like the walk itself.
+    "interview.save_answer": {"admin", "auditor"},
+    "interview.draw_record": {"admin", "auditor"},
     "sheets.visit_sheet": {"admin", "auditor"},
     "sheets.batch": {"admin"},
     # Anyone holding the paper may verify it; the page shows no personal data.

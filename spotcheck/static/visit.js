@@ -179,6 +179,7 @@
       if (item.sent && (!item.answer || item.answer.applied === false)) continue;
       const change = item.body;
       if (change.field === "comment") { comment.value = change.value; continue; }
+      if (change.field === "answer") { replayAnswer(change); continue; }
       if (!step) continue;
       if (change.field === "result") selectResult(step, change.value);
       if (change.field === "remark") step.querySelector("[data-remark]").value = change.value;
@@ -259,6 +260,39 @@
     show(current + 1, true);
   }
 
+  // ---- the interview (聞き取り): one tap on 正答/誤答 saves through the same outbox and moves on ---------------
+  function selectAnswer(step, code) {
+    step.querySelectorAll("[data-answer-code]").forEach((button) => {
+      const on = button.dataset.answerCode === code;
+      button.classList.toggle("selected", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    step.dataset.answer = code;
+  }
+
+  function replayAnswer(change) {
+    const step = steps.find((s) => s.dataset.question === change.question);
+    if (step) selectAnswer(step, change.value);
+  }
+
+  steps.filter((step) => step.dataset.question).forEach((step) => {
+    step.querySelectorAll("[data-answer-code]").forEach((button) => button.addEventListener("click", async () => {
+      if (performance.now() - movedAt < SETTLE_MS || steps[current] !== step) return;
+      const code = button.dataset.answerCode;
+      const changed = step.dataset.answer !== code;
+      selectAnswer(step, code);
+      movedAt = performance.now();
+      show(current + 1, true);
+      if (!changed) return;
+      if (navigator.onLine) backlog = false;
+      await outbox.add({ kind: "change", url: root.dataset.interviewUrl,
+                         body: { field: "answer", question: step.dataset.question, value: code,
+                                 changed_at: new Date().toISOString() } });
+      showStatus();
+      flush();
+    }));
+  });
+
   // 署名へ進む waits for typed text and queued changes to reach the server, then goes on.
   // 署名へ進む sends what waits, showing progress, then opens the sign page. With the offline copy (service
   // worker) and no network it opens at once: the sign page counts what still waits on the tablet.
@@ -302,6 +336,12 @@
 
   function refreshSummary() {
     steps.forEach((step) => {
+      if (step.dataset.question) {  // an interview question: its verdict (正答・誤答・未実施)
+        const row = root.querySelector(`[data-summary-question="${step.dataset.question}"]`);
+        row.querySelector("[data-summary-answer]").textContent =
+          labels.querySelector(`[data-answer-label="${step.dataset.answer || ""}"]`).textContent;
+        row.classList.toggle("gap", step.dataset.answer === "wrong");
+      }
       if (!step.dataset.check) return;
       const row = root.querySelector(`[data-summary-for="${step.dataset.check}"]`);
       const result = step.dataset.result;

@@ -16,6 +16,7 @@ from ..importing import COUNT_LABELS
 from . import admin, auth, followups, forms_editor, main, reports, sheets, staff, trail, verify, visits
 from . import contracts as contracts_views
 from . import devices, subjects
+from . import interview
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -52,6 +53,7 @@ def register_blueprints(app):
                       trail.bp, forms_editor.bp, contracts_views.bp, devices.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(subjects.bp)
+    app.register_blueprint(interview.bp)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit, auth, campaigns, draw, issuance, photos, record, replay, roster, signatures, trail, visits
-from .. import subject_sheets
+from .. import interview, loaded_forms, subject_sheets
 from ..db import get_db
 from ..i18n import translated
 from ..security import roles
@@ -137,10 +137,14 @@ def visit(visit_id):
     template = "visits/record.html" if current.locked or current.purged else "visits/walk.html"
     if not current.locked and not current.purged and not visits.is_member(db, visit_id, current_user.id):
         template = "visits/not_member.html"
+    if template == "visits/walk.html":  # the interview's questions are drawn when the walk first opens
+        interview.draw_questions(db, visit_id, bank=loaded_forms.current().interview,
+                                 count=current_app.config["INTERVIEW_QUESTIONS"], user_id=current_user.id)
     response = make_response(render_template(
         template, visit=visit, record=current, checklist=current.checklist, steps=current.steps,
         signatures=signatures.signatures(db, visit_id), employment=roster.EMPLOYMENT,
         serial=issuance.serial_of(db, visit_id),
+        interview=interview.asked(db, visit_id), interview_labels=interview.ANSWER_LABELS,
         auditors=[u for u in auth.list_users(db) if u["role"] in AUDIT_TEAM and u["active"]]))
     # Tells the service worker (static/sw.js) to drop this visit's offline copy once it is signed.
     response.headers["X-Visit-State"] = "open" if template == "visits/walk.html" else "closed"
@@ -287,7 +291,7 @@ def sign(visit_id):
                            signatures=signatures.signatures(db, visit_id), problems=signatures.not_ready(current.steps),
                            roles=subject_sheets.signer_labels(visit["subject_kind"]),
                            failed_codes=[r.code for r in current.checklist.findings], finding_words=signatures.finding_words,
-                           no_remark=record.NO_REMARK)
+                           no_remark=record.NO_REMARK, interview=interview.asked(db, visit_id))
 
 
 def _sign_queued(visit_id):
