@@ -32,8 +32,10 @@ def test_shipped_forms_cover_every_item():
     rows, problems = coverage.load(FORMS, forms)
     assert problems == [] and [row.no for row in rows] == list(range(1, 36))
     by_no = {row.no: row for row in rows}
-    for no in (1, 2, 8, 10, 12, 15, 16, 21, 25, 27):  # nothing to look at: only the interview tests these
+    for no in (1, 2, 8, 10, 12, 15, 16):  # nothing to look at: only the interview tests these
         assert by_no[no].questions and not by_no[no].checks
+    for no in (21, 25, 27):  # asked of the person, and checked in the section's room and ledgers
+        assert by_no[no].questions and {c.kind for c in by_no[no].checks} == {"section"}
     assert [c.code for c in by_no[3].checks] == ["wire_lock"]
 
 
@@ -42,14 +44,15 @@ def test_check_forms_prints_the_coverage_table(runner):
     assert result.exit_code == 0, result.output
     assert "セルフチェック項目の実地での確認範囲:" in result.output
     assert "  No. 3 ワイヤーロック: 職員の確認「ワイヤーロック」" in result.output
-    assert "  No.25 目的外利用の禁止: 聞き取り my_number_lookup・my_number_log" in result.output
+    assert "  No.12 不審メールへの対応: 聞き取り suspicious_mail_action・suspicious_mail_opened・suspicious_mail_signs" in result.output
+    assert "  No.25 目的外利用の禁止: 所属の確認「照会・閲覧の記録の点検」、聞き取り my_number_lookup・my_number_log" in result.output
 
 
 def test_an_item_neither_checked_nor_asked_nor_listed_fails_in_japanese(runner, forms_copy):
-    drop_covers(forms_copy / "interview.toml", 25)
+    drop_covers(forms_copy / "interview.toml", 12)
     path = forms_copy / "coverage.toml"
     last = len(path.read_text(encoding="utf-8").rstrip("\n").split("\n"))
-    message = (f"{path}:{last}: セルフチェックの項目 No.25 は、実地の確認項目（verifies）にも聞き取りの質問（covers）にもなく、"
+    message = (f"{path}:{last}: セルフチェックの項目 No.12 は、実地の確認項目（verifies）にも聞き取りの質問（covers）にもなく、"
                "「実地では確認しない」にも書かれていません。確認項目か質問を加えるか、[[not_onsite]] に理由とともに書いてください")
     assert validate_forms(forms_copy) == [message]
     result = runner.invoke(args=["check-forms", str(forms_copy)])
@@ -57,12 +60,12 @@ def test_an_item_neither_checked_nor_asked_nor_listed_fails_in_japanese(runner, 
 
 
 def test_an_item_listed_as_not_checked_on_site_is_shown_with_its_reason(runner, forms_copy):
-    drop_covers(forms_copy / "interview.toml", 25)
+    drop_covers(forms_copy / "interview.toml", 12)
     with open(forms_copy / "coverage.toml", "a", encoding="utf-8") as handle:
-        handle.write('\n[[not_onsite]]\nno = 25\nreason = "照会の記録（アクセスログ）の点検で確認するため"\n')
+        handle.write('\n[[not_onsite]]\nno = 12\nreason = "標的型メール訓練の結果で確認するため"\n')
     assert validate_forms(forms_copy) == []
     result = runner.invoke(args=["check-forms", str(forms_copy)])
-    assert "  No.25 目的外利用の禁止: 実地では確認しない（照会の記録（アクセスログ）の点検で確認するため）" in result.output
+    assert "  No.12 不審メールへの対応: 実地では確認しない（標的型メール訓練の結果で確認するため）" in result.output
 
 
 def test_listing_an_item_that_is_checked_on_site_is_an_error(forms_copy):
@@ -85,10 +88,8 @@ def test_every_onsite_kind_counts():
     """A section or contract checklist (another visit kind) covers items just as the person's does."""
     import dataclasses
     forms = load_checklists(FORMS)
-    extra = dataclasses.make_dataclass("WithSection", [("section", type(forms.onsite), None)],
-                                       bases=(type(forms),), frozen=True)
     only_three = dataclasses.replace(forms.onsite, checks=(forms.onsite.check("wire_lock"),))
-    with_section = extra(forms.selfcheck, forms.onsite, forms.interview, only_three)
+    with_section = dataclasses.replace(forms, section=only_three, contract=None)
     assert [c.kind for c in coverage.table(with_section, {})[2].checks] == ["onsite", "section"]
 
 
