@@ -207,3 +207,37 @@ def test_a_contract_visit_signed_by_the_contractors_representative(open_page, su
     page.get_by_role("button", name="改善報告を提出する").tap()
     expect(page.locator("dl.facts")).to_contain_text("改善報告済み")
     screenshot(page, "subjects-11-contract-followup")
+
+
+@pytest.mark.parametrize("viewport", ["landscape", "portrait", "small"])
+@pytest.mark.parametrize("kind", ["section", "contract"])
+def test_every_result_is_in_view_on_every_section_and_contract_check(open_page, subject_city, log_in, kind, viewport):
+    """As for a person's walk (test_one_tap): all six results above the 前へ/次へ bar, no scrolling, every check."""
+    from spotcheck import subject_visits
+    from tests.browser.test_one_tap import IN_VIEW_JS, VIEWPORTS
+
+    with closing(subject_city.db()) as db:
+        campaign = campaigns.get_campaign(db, code="R6")
+        auditor = db.execute("SELECT id FROM users WHERE username = 'auditor'").fetchone()[0]
+        subject = db.execute("SELECT id FROM sections WHERE code = '0201'" if kind == "section" else
+                             "SELECT id FROM contracts WHERE contract_no = 'R6-委-021'").fetchone()[0]
+        visit_id = subject_visits.start(db, campaign_id=campaign["id"], kind=kind, subject_id=subject,
+                                        auditor_id=auditor, forms=subject_city.app.extensions["checklists"],
+                                        reason="表示の確認")
+    page = open_page(subject_city)
+    page.set_viewport_size(VIEWPORTS[viewport])
+    log_in(page, "auditor")
+    page.goto(f"/visits/{visit_id}")
+    checks = page.locator("section.step[data-check]").count()
+    assert checks == (10 if kind == "section" else 8)  # every check of forms/section.toml or contract.toml
+    hidden = []
+    for number in range(1, checks + 1):
+        expect(page.locator(".step-count")).to_have_text(f"{number} / {checks}")
+        page.wait_for_timeout(200)  # the slide-in has ended
+        seen = page.evaluate(IN_VIEW_JS)
+        assert seen["scrollY"] == 0 and not seen["guideOpen"]
+        for left, top, right, bottom in seen["boxes"]:
+            if not (0 <= left and right <= seen["width"] and 0 <= top and bottom <= seen["barTop"]):
+                hidden.append((seen["check"], (left, top, right, bottom), seen["barTop"]))
+        page.locator("[data-next]").tap()
+    assert not hidden, hidden
