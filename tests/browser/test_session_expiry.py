@@ -45,6 +45,6 @@ def test_expired_login_stops_the_wait_and_a_new_login_sends_everything_once(open
     log_in(other, "auditor")  # a new session: the walk page's token is stale and must be renewed
     other.close()
     to_sign.tap()
-    page.wait_for_url(f"**/visits/{visit_id}/sign")
+    page.wait_for_url(f"**/visits/{visit_id}/sign", timeout=30_000)  # a 400, a renewed token, then the change
     assert walk_on_server(visit_city, visit_id)[codes[0]].result == "ok"
     assert logged_results(visit_city, visit_id)[codes[0]] == 1

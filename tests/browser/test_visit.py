@@ -192,7 +192,8 @@ def unexpected_errors(errors, *allowed):
 
 def failed_load(url, what):
     """Chromium's console line for a request that failed (`what`: net::ERR_… or 'the server responded…')."""
-    return rf"console: Failed to load resource: {what} \[{re.escape(url)}\]"
+    # Static files carry their version (?v=digest) in the URL.
+    return rf"console: Failed to load resource: {what} \[{re.escape(url)}(\?v=[0-9a-f]+)?\]"
 
 
 def at_top(page):
