@@ -21,7 +21,7 @@ from contextlib import closing
 from pathlib import Path
 
 from bench.camera import camera_like_jpeg
-from bench.walk import OPENED_JS
+from bench.walk import logged_in_tablet
 from spotcheck import campaigns, visits
 
 OUT = Path(__file__).resolve().parent / "out" / "offline.json"
@@ -42,8 +42,7 @@ def main(argv=None):
 
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _install_city
-    from tests.factories import PASSWORD
+    from tests.browser.conftest import _install_city
 
     work = Path(tempfile.mkdtemp(prefix="spotcheck-offline-"))
     shots = []
@@ -59,21 +58,13 @@ def main(argv=None):
             visit_id = visits.start_visit(db, campaign_id=campaign["id"], staff_id=staff, auditor_id=auditor,
                                           reason="ベンチマーク")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            context = browser.new_context(base_url=server.url, viewport={"width": 1180, "height": 820},
-                                          has_touch=True, locale="ja-JP")
-            context.add_init_script(OPENED_JS)
-            page = context.new_page()
-            page.goto("/login")
-            page.fill("input[name=username]", "auditor")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("main form button")
-            page.wait_for_load_state("load")
+            browser, context, page = logged_in_tablet(playwright, server)
             page.goto(f"/visits/{visit_id}")
             page.wait_for_function(f"""async () => {{
                 if (!navigator.serviceWorker.controller) return false;
                 const cache = await caches.open('spotcheck-visit-{visit_id}');
-                return Boolean(await cache.match('/visits/{visit_id}/sign'));
+                // Both pages: the copies are fetched side by side and land in either order.
+                return Boolean(await cache.match('/visits/{visit_id}/sign')) && Boolean(await cache.match('/visits/{visit_id}'));
             }}""")
             cdp = context.new_cdp_session(page)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.rate})

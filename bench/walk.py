@@ -45,6 +45,24 @@ OPENED_JS = """document.addEventListener('DOMContentLoaded', () => requestAnimat
 }, 0)));"""
 
 
+def logged_in_tablet(playwright, server):
+    """Chromium at 1180×820 with touch, timing every page opening (OPENED_JS), logged in as the auditor."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.factories import PASSWORD
+
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    context = browser.new_context(base_url=server.url, viewport={"width": 1180, "height": 820},
+                                  has_touch=True, locale="ja-JP")
+    context.add_init_script(OPENED_JS)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=username]", "auditor")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button")
+    page.wait_for_load_state("load")
+    return browser, context, page
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=4.0, help="CPU throttling rate (4 = four times slower)")
@@ -54,8 +72,7 @@ def main(argv=None):
 
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _install_city
-    from tests.factories import PASSWORD
+    from tests.browser.conftest import _install_city
 
     server = _install_city(Path(tempfile.mkdtemp(prefix="spotcheck-walk-")) / "instance", loaded=True)
     try:
@@ -66,16 +83,7 @@ def main(argv=None):
                                             reason="ベンチマーク")
                          for (staff,) in db.execute("SELECT id FROM staff ORDER BY id LIMIT 2")]
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            context = browser.new_context(base_url=server.url, viewport={"width": 1180, "height": 820},
-                                          has_touch=True, locale="ja-JP")
-            context.add_init_script(OPENED_JS)
-            page = context.new_page()
-            page.goto("/login")
-            page.fill("input[name=username]", "auditor")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("main form button")
-            page.wait_for_load_state("load")
+            browser, context, page = logged_in_tablet(playwright, server)
             cdp = context.new_cdp_session(page)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.rate})
 
