@@ -43,6 +43,7 @@ def main(argv=None):
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import _install_city
+    from tests.browser.test_offline import open_online
 
     work = Path(tempfile.mkdtemp(prefix="spotcheck-offline-"))
     shots = []
@@ -59,13 +60,8 @@ def main(argv=None):
                                           reason="ベンチマーク")
         with sync_playwright() as playwright:
             browser, context, page = logged_in_tablet(playwright, server)
-            page.goto(f"/visits/{visit_id}")
-            page.wait_for_function(f"""async () => {{
-                if (!navigator.serviceWorker.controller) return false;
-                const cache = await caches.open('spotcheck-visit-{visit_id}');
-                // Both pages: the copies are fetched side by side and land in either order.
-                return Boolean(await cache.match('/visits/{visit_id}/sign')) && Boolean(await cache.match('/visits/{visit_id}'));
-            }}""")
+            # The same wait as the browser test: polled from here, since wait_for_function takes a promise as truthy.
+            open_online(page, visit_id)
             cdp = context.new_cdp_session(page)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.rate})
 
