@@ -1,5 +1,6 @@
 """The council report's data: campaign aggregates (never names), compared with the previous campaign."""
-from . import aggregates, device_figures, disclosure, followups, integrity, report, roster, visits
+from . import (aggregates, crosscheck, device_figures, disclosure, followups, integrity, interview_figures, report, roster,
+               subject_figures, visits)
 from .campaigns import list_campaigns, pinned_onsite, pinned_selfcheck, report_texts
 from .figures import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData
 from .report import PUBLIC_SUFFIX
@@ -78,6 +79,9 @@ def report_data(db, campaign, *, public=False, min_group=30):
         chain_head=f"第{head.number}号 {head.entry_hash}" if (head := integrity.head(db)) else "",
         **label_meanings(sheet, checklist),
         devices=device_figures.counts(db),
+        subjects=subject_figures.results(db, campaign),
+        interview=interview_figures.figures(db, campaign),
+        out_of_scope_violations=sum(r["classes"].get(crosscheck.OUT_OF_SCOPE_VIOLATION, 0) for r in checks),
     )
 
 

@@ -42,13 +42,20 @@ def load_subject_visits(db, campaign, forms, auditor_ids, due_days, section_weig
         visit_id = subject_visits.start(db, campaign_id=campaign["id"], kind="section", subject_id=somu[0],
                                         auditor_id=other, forms=forms, reason="所属長からの依頼（デモ）")
         _walk_and_sign(db, rng, visit_id, other, due_days, "総務課長（デモ）", "section_takeout_ledger")
-    # 3. A drawn contract, signed at the contractor's site; 4. another drawn, left open to walk through.
-    visit_id = _drawn(db, campaign, forms, "contract",
-                      subject_draw.contract_pool(db, campaign["id"], contract_weights), contract_weights, lead)
-    _walk_and_sign(db, rng, visit_id, lead, due_days, "受託者 代表取締役（デモ）", FINDING_CHECKS["contract"])
+    # 3, 4. Two more drawn sections, so the council report has My Number sections to tell of: one with a
+    # finding on its incident-reporting procedure, one clean.
+    for failing in ("mn_incident_procedure", None):
+        visit_id = _drawn(db, campaign, forms, "section",
+                          subject_draw.section_pool(db, campaign["id"], section_weights), section_weights, other)
+        _walk_and_sign(db, rng, visit_id, other, due_days, "課長（デモ）", failing)
+    # 5, 6. Two drawn contracts signed at the contractor's site (one clean); 7. another drawn, left open to walk.
+    for failing in (FINDING_CHECKS["contract"], None):
+        visit_id = _drawn(db, campaign, forms, "contract",
+                          subject_draw.contract_pool(db, campaign["id"], contract_weights), contract_weights, lead)
+        _walk_and_sign(db, rng, visit_id, lead, due_days, "受託者 代表取締役（デモ）", failing)
     _drawn(db, campaign, forms, "contract", subject_draw.contract_pool(db, campaign["id"], contract_weights),
            contract_weights, lead)
-    return lines + ["デモの所属の監査 2 件と委託契約の監査 2 件（うち 1 件は実施中）を作成しました。"]
+    return lines + ["デモの所属の監査 4 件と委託契約の監査 3 件（うち 1 件は実施中）を作成しました。"]
 
 
 def _ensure_contracts(db):
@@ -77,10 +84,10 @@ def _drawn(db, campaign, forms, kind, pool, weights, auditor):
 
 
 def _walk_and_sign(db, rng, visit_id, auditor, due_days, signer, failing):
-    """Record results (one 不適合 in the auditor's words) and both signatures, which issue the sheet."""
+    """Record results (one 不適合 in the auditor's words, none when `failing` is None) and both signatures."""
     steps = record.load(db, visit_id).steps
     codes = [step.check.code for step in steps]
-    if failing not in codes:  # a section without My Number work has no mn_ checks
+    if failing is not None and failing not in codes:  # a section without My Number work has no mn_ checks
         failing = rng.choice(codes)
     for step in steps:
         code = step.check.code

@@ -116,6 +116,9 @@ class ReportData:
     label_codes: tuple = ()  # (label, code) of every answer and result: the report's colours go by code
     major_label: str = ""  # the label of the result code "major" (重大), counted in major_findings
     devices: object = None  # device_figures.DeviceCounts: unmanaged devices by section, status and kind
+    subjects: object = None  # subject_figures.SubjectResults: how the section and contract audits fared
+    interview: object = None  # interview_figures.InterviewFigures: the on-site knowledge questions, item by item
+    out_of_scope_violations: int = 0  # answered 「該当しない」 yet a finding on site (申告対象外だが違反あり)
 
 
 

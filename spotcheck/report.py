@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from spotcheck import device_report, disclosure, figures
+from spotcheck import device_report, disclosure, figures, interview_report, subject_report
 from spotcheck.charts import bars_drawing
 from spotcheck.figures import ReportData
 from spotcheck.pdfpages import (FOOTER_Y, LABEL_FILL, MARGIN_TOP, MARGIN_X, PAGE_WIDTH, RULE, THICK,
@@ -249,6 +249,8 @@ def build_report(data: ReportData, fonts) -> bytes:
         *_followup_section(data, kit),
         *_group_section(kit, "６　所属別の状況", "所属", fig.sections, long=True),
         *device_report.flowables(data.devices, kit, day=format_date(data.issued_on), grid=_grid, head=_head, heading=_heading),
+        *subject_report.flowables(data.subjects, kit, public=data.public, grid=_grid, head=_head, heading=_heading),
+        *interview_report.flowables(data.interview, kit, grid=_grid, head=_head, heading=_heading),
         *_written(kit, "今後の取組", data.next_steps),
         *_notes(data, kit),
     ]
@@ -385,6 +387,11 @@ def _gap_section(data, fig, kit):
                     ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 7)])
     )
     out += [Spacer(1, 2 * mm), headline]
+    # Answering 「該当しない」 is not a claim of "done", so these are not in the rate; the council still hears of them.
+    out.append(kit.p(
+        f"このほか、セルフチェックで「該当しない」と回答した項目を実地で確認し、{_failed_words(data, quoted=True)}だったもの"
+        f"（申告対象外だが違反あり）が{_count(data.out_of_scope_violations)}件ありました。" if data.out_of_scope_violations else
+        "セルフチェックで「該当しない」と回答した項目に、実地での違反はありませんでした。", "body"))
 
     # Per check: the column totals are the headline figures.
     checks = data.checks

@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import pytest
 
-from spotcheck import aggregates, campaigns, crosscheck, draw, followups, visits
+from spotcheck import aggregates, campaigns, council, crosscheck, draw, followups, visits
 from tests.factories import SELFCHECK_HEADER, answers_row, change, csv_bytes, fill_all, import_selfcheck, sign_both
 from tests.system import poppler
 
@@ -67,7 +67,7 @@ def test_every_screen_and_page_words_a_result_as_its_campaigns_form(client, logi
     assert "実地で「重大な不備」だったもの" in report and "うち重大な不備" in report
 
 
-def test_a_declared_not_applicable_item_broken_on_site_is_its_own_class(client, login, db, city):
+def test_a_declared_not_applicable_item_broken_on_site_is_its_own_class(client, login, db, city, tmp_path):
     # Item 19 (USB memory) answered N 該当しない; item 3 (wire lock) answered B.
     import_selfcheck(db, city, csv_bytes(SELFCHECK_HEADER, [answers_row("000101", value="A", s19="N", s3="B")]))
     auditor = login("auditor")
@@ -86,6 +86,12 @@ def test_a_declared_not_applicable_item_broken_on_site_is_its_own_class(client, 
     assert exported[0].rstrip().endswith("過大申告,申告対象外だが違反あり")
     item19 = next(line for line in exported if line.startswith("19,"))
     assert item19.rstrip().endswith(",0,1")  # not over-reported, but declared out of scope and broken
+    # The council report counts it apart from over-reporting (「該当しない」 is no claim of "done").
+    data = council.report_data(db, city)
+    assert data.out_of_scope_violations == 1 and data.over_reported == 0
+    login("admin", username="boss")
+    report = "".join(pdf_text(client.get(f"/reports/council.pdf?campaign={city['id']}").data, tmp_path, "r.pdf").split())
+    assert "実地で確認し、「不適合」又は「重大」だったもの（申告対象外だが違反あり）が1件ありました。" in report
 
 
 def test_not_done_is_what_selfcheck_toml_says_in_the_draw_and_the_tallies(db, city):

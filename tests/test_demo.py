@@ -148,12 +148,12 @@ def test_demo_includes_signed_visits_findings_and_follow_ups(app, runner, db):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0 and "デモの実地監査 40 件" in result.output
     assert db.execute("SELECT count(*) FROM visits WHERE status = 'locked' AND subject_kind = 'person'").fetchone()[0] == 40
-    # demo_subjects.py: two signed section visits, one signed and one open contract visit, ten contracts.
+    # demo_subjects.py: four signed section visits, two signed and one open contract visit, ten contracts.
     assert db.execute("SELECT subject_kind, status, count(*) FROM visits WHERE subject_kind <> 'person'"
-                      " GROUP BY 1, 2 ORDER BY 1, 2").fetchall() == [("contract", "locked", 1), ("contract", "open", 1),
-                                                                  ("section", "locked", 2)]
+                      " GROUP BY 1, 2 ORDER BY 1, 2").fetchall() == [("contract", "locked", 2), ("contract", "open", 1),
+                                                                  ("section", "locked", 4)]
     assert db.execute("SELECT count(*), count(ended_at) FROM contracts").fetchone() == (10, 1)
-    assert db.execute("SELECT count(*) FROM sheets").fetchone()[0] == 43
+    assert db.execute("SELECT count(*) FROM sheets").fetchone()[0] == 46
     states = dict(db.execute("SELECT state, count(*) FROM followups GROUP BY state").fetchall())
     assert states.get("open") and states.get("closed") and states.get("reported")
     assert runner.invoke(args=["verify-chain"]).exit_code == 0

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from spotcheck import draw, followups, interview, interview_bank, issuance, record
+from spotcheck import draw, followups, interview, interview_bank, interview_figures, issuance, record
 from spotcheck.checklists import validate_forms
 from spotcheck.interview_answers import save_answer
 from spotcheck.visits import VisitError
@@ -261,3 +261,24 @@ def test_demo_visits_have_interviews_and_knowledge_gaps(runner, db):
     assert gaps == wrong > 0
     visit_id = db.execute("SELECT visit_id FROM visit_interviews ORDER BY visit_id LIMIT 1").fetchone()[0]
     assert runner.invoke(args=["verify-interview", str(visit_id)]).exit_code == 0
+
+
+def test_council_figures_count_questions_per_item_and_the_gaps_they_opened(db, forms, visit, city):
+    codes = [a.question.code for a in drawn(db, forms, visit)]
+    answer(db, visit, codes[0], "correct")
+    answer(db, visit, codes[1], "wrong")
+    answer(db, visit, codes[2], "correct")
+    assert interview_figures.figures(db, city) is None  # not signed yet: nothing to report
+    fill_all(db, visit)
+    sign_both(db, visit)
+    found = interview_figures.figures(db, city)
+    assert (found.people, found.asked, found.wrong, found.people_wrong) == (1, 3, 1, 1)
+    assert (found.followups_open, found.followups_closed) == (1, 0)
+    # Hand count: each question counts once under every item it covers.
+    expected = {}
+    for position, code in enumerate(codes):
+        for no in forms.interview.question(code).covers:
+            asked, wrong = expected.get(no, (0, 0))
+            expected[no] = (asked + 1, wrong + (position == 1))
+    assert {i.item_no: (i.asked, i.wrong) for i in found.by_item} == expected
+    assert [i.item_no for i in found.by_item] == sorted(expected)

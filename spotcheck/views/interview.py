@@ -3,7 +3,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import draw, interview, interview_answers, visits
+from .. import draw, interview, interview_answers, interview_figures, visits
 from ..db import get_db
 from ..security import roles
 from .visits import AUDIT_TEAM, _status
@@ -40,3 +40,9 @@ def draw_record(visit_id):
     ok, findings = interview.verify(db, visit_id)
     return render_template("visits/interview_draw.html", visit_id=visit_id, record=draw.get_draw(db, row[0]),
                            asked=interview.asked(db, visit_id), ok=ok, findings=findings)
+
+
+@bp.app_template_global("interview_results")
+def interview_results(campaign):
+    """The campaign's interview figures for a dashboard (counts only: viewers see them too)."""
+    return interview_figures.figures(get_db(), campaign)

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import campaigns, draw, loaded_forms, roster, subject_draw, subject_visits, visits
+from .. import campaigns, draw, loaded_forms, roster, subject_draw, subject_figures, subject_visits, visits
 from ..db import get_db
 from ..security import roles
 
@@ -86,3 +86,15 @@ def start(kind):
         flash(str(error), "error")
         return redirect(url_for("subjects.choose", kind=kind, campaign=campaign_id))
     return redirect(url_for("visits.visit", visit_id=visit_id))
+
+
+@bp.app_template_global("subject_results")
+def subject_results(campaign):
+    """How the campaign's section and contract audits fared, for a dashboard (names only where the page shows them)."""
+    return subject_figures.results(get_db(), campaign)
+
+
+@bp.app_context_processor
+def subject_flag_labels():
+    """The draw flags' labels (特定個人情報, 再委託 …) for templates outside this blueprint."""
+    return {"subject_flag_labels": subject_figures.FLAG_LABELS}
