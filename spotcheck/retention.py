@@ -36,6 +36,7 @@ LABELS = {
     "responses": "セルフチェックの回答",
     "draws": "抽選の対象者一覧",
     "staff": "退職者の名簿情報",
+    "devices": "管理外の機器の使用者・メモ・ラベル写真",
     "files": "ファイル",
 }
 # What an audit-log entry about purged data may still say: codes, ids of records, digests — no names or text.
@@ -65,6 +66,7 @@ class Plan:
     responses: tuple[int, ...]
     draws: tuple[int, ...]
     staff: tuple[int, ...]
+    devices: tuple[int, ...]  # settled (移行・撤去) devices whose user, notes and label photo go
     files: tuple[str, ...]  # relative to the instance folder
 
     @property
@@ -104,6 +106,7 @@ def plan(db, today: date, *, instance, campaign_years=5, retirement_years=5) -> 
         "SELECT id, retired_at FROM staff WHERE retired_at IS NOT NULL"
         " AND id NOT IN (SELECT staff_id FROM purged_staff) ORDER BY id")
         if fiscal_year(date.fromisoformat(retired[:10])) <= last_retired)
+    devices = _settled_devices(db, last_campaign)
     return Plan(
         today=today, cutoff=fiscal_year_end(current - 1), last_campaign_year=last_campaign,
         last_retirement_year=last_retired, campaigns=new_campaigns, visits=visits,
@@ -115,7 +118,7 @@ def plan(db, today: date, *, instance, campaign_years=5, retirement_years=5) -> 
         responses=_ids(db, "SELECT id FROM selfcheck_responses WHERE campaign_id IN ({}) ORDER BY id", expired),
         draws=_ids(db, "SELECT id FROM draws WHERE campaign_id IN ({}) AND kind = 'staff' AND pool <> '[]' ORDER BY id",
                    expired),
-        staff=staff, files=_files(db, Path(instance), visits),
+        staff=staff, devices=devices, files=_files(db, Path(instance), visits) + _device_files(db, Path(instance), devices),
     )
 
 
@@ -140,6 +143,7 @@ def purge(db, planned: Plan, *, instance, user_id=None, campaign_years=5, retire
                             [(vid, purge_id) for vid in planned.visits])
         _blank_visits(db, planned, purge_id, stamp)
         _blank_staff(db, planned.staff, purge_id)
+        _blank_devices(db, planned.devices)
         db.conn.executemany("DELETE FROM selfcheck_responses WHERE id = ?", [(i,) for i in planned.responses])
         # The pool and the pick name people; a section draw's pool names sections only and stays verifiable.
         db.conn.executemany("UPDATE draws SET pool = '[]', chosen_id = 0 WHERE id = ?", [(i,) for i in planned.draws])
@@ -288,6 +292,32 @@ def _files(db, instance, visits):
     files = [f"photos/{name}" for name in names - kept if (instance / "photos" / name).is_file()]
     files += [f"sheets/{serial}.pdf" for serial in serials if (instance / "sheets" / f"{serial}.pdf").is_file()]
     return tuple(sorted(files))
+
+
+def _settled_devices(db, last_year):
+    """Devices moved under management or removed in `last_year` or before that still hold who used them, notes or a photo.
+
+    A device still 確認済み is an open matter and keeps everything; the register's counts never change.
+    """
+    return tuple(device_id for device_id, settled in db.execute(
+        "SELECT d.id, max(e.created_at) FROM devices d JOIN device_events e ON e.device_id = d.id"
+        " WHERE d.status IN ('managed', 'removed') AND (d.used_by <> '' OR d.photo_name IS NOT NULL"
+        "  OR EXISTS (SELECT 1 FROM device_events n WHERE n.device_id = d.id AND n.note <> ''))"
+        " GROUP BY d.id ORDER BY d.id")
+        if fiscal_year(date.fromisoformat(settled[:10])) <= last_year)
+
+
+def _device_files(db, instance, devices):
+    names = [name for row in db.execute(_in("SELECT photo_name, photo_thumb FROM devices WHERE id IN ({})", devices),
+                                        list(devices)) for name in row if name]
+    return tuple(sorted(f"photos/{name}" for name in names if (instance / "photos" / name).is_file()))
+
+
+def _blank_devices(db, devices):
+    params = [(i,) for i in devices]
+    db.conn.executemany("UPDATE devices SET used_by = '', photo_name = NULL, photo_thumb = NULL, photo_sha256 = NULL"
+                        " WHERE id = ?", params)
+    db.conn.executemany("UPDATE device_events SET note = '' WHERE device_id = ?", params)
 
 
 def _in(sql, ids):

@@ -232,3 +232,38 @@ def test_a_purged_campaign_takes_no_new_self_check_answers_nor_visits(app, db, p
         import_selfcheck(db, city, csv_bytes(SELFCHECK_HEADER, [answers_row("000102")]))
     with pytest.raises(visits.VisitError, match="廃棄済み"):
         visits.start_visit(db, campaign_id=city["id"], staff_id=2, auditor_id=visit["auditor"], reason="廃棄後")
+
+
+def test_settled_devices_lose_who_used_them_notes_and_photo_and_open_ones_keep_everything(app, db, city, make_user,
+                                                                                          monkeypatch):
+    from spotcheck import device_figures, devices
+    from tests.test_devices import device_input
+    user = make_user("auditor")
+    folder = Path(app.instance_path) / "photos"
+    on(monkeypatch, date(2024, 6, 3))
+    stored = photos.process(jpeg((200, 200, 200)), folder)
+    photo = devices.Photo(stored.name, stored.thumb_name, stored.sha256)
+    removed, _ = devices.record(db, device_input(db, used_by="山田 太郎"), user, "k1", photo=photo)
+    assert devices.change_status(db, removed, user, expected="confirmed", status="removed", note="山田さんが持ち帰った")
+    still_open, _ = devices.record(db, device_input(db, used_by="佐藤 花子"), user, "k2")
+    on(monkeypatch, date(2025, 6, 3))  # settled in fiscal 2025: kept one year longer than the first
+    later, _ = devices.record(db, device_input(db, used_by="高橋 一郎"), user, "k3")
+    assert devices.change_status(db, later, user, expected="confirmed", status="managed", note="高橋さんから移管")
+    counts = device_figures.counts(db)
+
+    planned = make_plan(app, db)
+    assert planned.devices == (removed,)
+    assert sorted(planned.files) == sorted(f"photos/{name}" for name in (stored.name, stored.thumb_name))
+    run_purge(app, db)
+
+    row = db.execute("SELECT used_by, photo_name, photo_thumb, photo_sha256, status FROM devices WHERE id = ?",
+                     [removed]).fetchone()
+    assert tuple(row) == ("", None, None, None, "removed")
+    assert not (folder / stored.name).exists() and not (folder / stored.thumb_name).exists()
+    notes = {r[0] for r in db.execute("SELECT note FROM device_events WHERE device_id = ?", [removed])}
+    assert notes == {""}
+    kept = {r[0]: r[1] for r in db.execute("SELECT id, used_by FROM devices WHERE id <> ?", [removed])}
+    assert kept == {still_open: "佐藤 花子", later: "高橋 一郎"}
+    assert device_figures.counts(db) == counts  # the register's figures do not move
+    assert make_plan(app, db).devices == ()
+    assert make_plan(app, db, date(2031, 4, 1)).devices == (later,)
