@@ -262,6 +262,8 @@ def test_settled_devices_lose_who_used_them_notes_and_photo_and_open_ones_keep_e
     assert not (folder / stored.name).exists() and not (folder / stored.thumb_name).exists()
     notes = {r[0] for r in db.execute("SELECT note FROM device_events WHERE device_id = ?", [removed])}
     assert notes == {""}
+    log = " ".join(str(tuple(r)) for r in db.execute("SELECT before, after FROM audit_log WHERE entity = 'device'"))
+    assert "山田さんが持ち帰った" not in log and "高橋さんから移管" not in log  # notes live in the history only
     kept = {r[0]: r[1] for r in db.execute("SELECT id, used_by FROM devices WHERE id <> ?", [removed])}
     assert kept == {still_open: "佐藤 花子", later: "高橋 一郎"}
     assert device_figures.counts(db) == counts  # the register's figures do not move
