@@ -4,11 +4,14 @@ A device is found during a visit or during a 「機器の棚卸し」 sweep of a
 確認済み (confirmed) → 管理へ移行 (managed) or 撤去 (removed), once, with a note; every change is audited.
 `used_by` is free text that may name a person: it is kept out of the audit log and out of every report.
 """
+import hashlib
+import json
 import sqlite3
 from dataclasses import dataclass
 
 from . import audit
 from .clock import now_iso
+from .sqlite import immediate
 
 
 def N_(message):
@@ -172,6 +175,48 @@ def change_status(db, device_id, user_id, *, expected, status, note):
         audit.record(db, user_id=user_id, action="set_status", entity="device", entity_id=device_id,
                      before={"status": expected}, after={"status": status})  # the note may name people: history only
     return True
+
+
+def update_details(db, device_id, user_id, data: DeviceInput, *, expected):
+    """Correct what was recorded (kind, section, place, purpose, connections, user); returns False when the record
+    changed since the form was opened (`expected` is the shown record's details_token), so no one overwrites a colleague.
+
+    Sending the same correction twice changes nothing the second time and is not a conflict.
+    """
+    problems = check_input(db, DeviceInput(**_details(data)))
+    if problems:
+        raise DeviceError(*problems)
+    values = _details(data)
+    with immediate(db):  # the comparison and the change under one write lock: of two racing saves, one wins
+        device = get(db, device_id)
+        if device is None:
+            raise DeviceError(N_("機器が見つかりません。"))
+        changed = sorted(field for field, value in values.items() if device[field] != value)
+        if not changed:
+            return True
+        if details_token(device) != expected:
+            return False
+        db.execute(f"UPDATE devices SET {', '.join(f'{f} = ?' for f in changed)}, updated_at = ? WHERE id = ?",
+                   [*(values[f] for f in changed), now_iso(), device_id])
+        # Which fields changed, and the codes among them; places and users stay on the device's page.
+        audit.record(db, user_id=user_id, action="edit", entity="device", entity_id=device_id,
+                     before={f: device[f] for f in changed if f in CODED_FIELDS},
+                     after={"fields": changed, **{f: values[f] for f in changed if f in CODED_FIELDS}})
+    return True
+
+
+CODED_FIELDS = ("kind", "section_id", "lan", "internet")
+DETAIL_FIELDS = ("kind", "section_id", "location", "purpose", "lan", "internet", "used_by")
+
+
+def details_token(device) -> str:
+    """A digest of the record's details as a form shows them: the form sends it back to detect a colleague's change."""
+    return hashlib.sha256(json.dumps([device[f] for f in DETAIL_FIELDS], ensure_ascii=False).encode()).hexdigest()
+
+
+def _details(data: DeviceInput) -> dict:
+    return {"kind": data.kind, "section_id": data.section_id, "location": data.location.strip(),
+            "purpose": data.purpose.strip(), "lan": data.lan, "internet": data.internet, "used_by": data.used_by.strip()}
 
 
 def get(db, device_id):

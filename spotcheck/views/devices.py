@@ -3,11 +3,12 @@ import io
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import device_figures, devices, photos, roster
+from .. import audit, device_export, device_figures, devices, exports, photos, roster
 from ..db import get_db
 from ..i18n import translated
 from ..security import roles
@@ -89,6 +90,54 @@ def set_status(device_id):
         else:
             flash(_("この機器の状況は既に変更されています。最新の状況を確かめてください。"), "info")
     return redirect(url_for("devices.detail", device_id=device_id))
+
+
+@bp.route("/devices/<int:device_id>/edit", methods=["GET", "POST"])
+@roles(*RECORDERS)
+def edit(device_id):
+    """Correct a device's record (a wrong section, a mistyped place); a colleague's change in between is not overwritten."""
+    device = _device_or_404(device_id)
+    if request.method == "GET":
+        return _edit_form(device, values=device)
+    form = request.form
+    data = devices.DeviceInput(
+        kind=form.get("kind", ""), section_id=form.get("section_id", type=int), location=form.get("location", ""),
+        purpose=form.get("purpose", ""), lan=form.get("lan", ""), internet=form.get("internet", ""),
+        used_by=form.get("used_by", ""))
+    try:
+        saved = devices.update_details(get_db(), device_id, current_user.id, data, expected=form.get("expected", ""))
+    except devices.DeviceError as error:
+        return _edit_form(device, values=data.__dict__, errors=_messages(error)), 422
+    if not saved:
+        fresh = devices.get(get_db(), device_id)
+        return _edit_form(fresh, values=fresh, errors=[_(
+            "この機器の記録は、画面を開いた後に他の人が変更しました。最新の内容を表示しています。もう一度訂正してください。")]), 409
+    flash(_("機器の記録を訂正しました。"), "success")
+    return redirect(url_for("devices.detail", device_id=device_id))
+
+
+def _edit_form(device, *, values, errors=()):
+    return render_template("devices/edit.html", device=device, values=values, errors=errors,
+                           sections=roster.section_choices(get_db()), details_token=devices.details_token, **_labels())
+
+
+@bp.route("/devices.<any(csv, xlsx):fmt>")
+@roles(*READERS)
+def export(fmt):
+    """The register as CSV (UTF-8 with BOM) or XLSX; a section head gets their own section's devices only."""
+    db = get_db()
+    title, header, rows = device_export.table(db, section_id=_own_section())
+    if fmt == "csv":
+        data, mimetype = exports.csv_bytes(header, rows), "text/csv; charset=utf-8"
+    else:
+        data = exports.xlsx_bytes(header, rows, title)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    audit.record(db, user_id=current_user.id, action="export", entity="device", entity_id=None,
+                 after={"format": fmt, "rows": len(rows)})
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="devices.{fmt}"'
+    return response
 
 
 @bp.route("/devices/<int:device_id>/photo/<any(thumb, full):size>")
