@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from . import auth, campaigns, config, demo_contracts, demo_devices, demo_subjects, demo_visits, imports
+from . import demo_plans
 from .importing import COUNT_LABELS
 
 SEED = "spotcheck-demo-2024"
@@ -367,6 +368,7 @@ def load(db, checklists, instance_path):
         db, campaign, checklists, [users["auditor1"][0], users["auditor2"][0]], config.defaults()["FOLLOWUP_DAYS"],
         config.defaults()["SECTION_DRAW_WEIGHTS"], config.defaults()["CONTRACT_DRAW_WEIGHTS"])
     lines += demo_devices.load_devices(db, users["auditor1"][0], admin_id)
+    lines += demo_plans.load_plan(db, campaign, admin_id, [users["auditor1"][0], users["auditor2"][0]])
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
         lines.append("すべて変更なし: 前回読み込んだデモデータと同じ内容です。")
 

@@ -887,6 +887,56 @@ def interview(db):
     )
 
 
+@migrations(name="0019_plans")
+def plans(db):
+    """実施計画: section groups, auditor teams (two people) and planned visit counts per month; never a date or a person."""
+    db.executescript(
+        """
+        CREATE TABLE plan_groups (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (campaign_id, name)
+        );
+        -- A section is planned in one group per campaign.
+        CREATE TABLE plan_group_sections (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            group_id INTEGER NOT NULL REFERENCES plan_groups(id),
+            PRIMARY KEY (campaign_id, section_id)
+        );
+        CREATE INDEX plan_group_sections_group ON plan_group_sections(group_id);
+        CREATE TABLE audit_teams (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            name TEXT NOT NULL,
+            first_user_id INTEGER NOT NULL REFERENCES users(id),
+            second_user_id INTEGER NOT NULL REFERENCES users(id),
+            -- Each member's home section (auditor accounts carry none), so a team of one section can be warned of.
+            first_section_id INTEGER REFERENCES sections(id),
+            second_section_id INTEGER REFERENCES sections(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (campaign_id, name),
+            CHECK (first_user_id <> second_user_id)
+        );
+        -- How many visits of one kind a group gets in one month (1-12), and which team goes: counts and windows only.
+        CREATE TABLE plan_rows (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            group_id INTEGER NOT NULL REFERENCES plan_groups(id),
+            subject_kind TEXT NOT NULL CHECK (subject_kind IN ('person', 'section', 'contract')),
+            month INTEGER NOT NULL CHECK (month BETWEEN 1 AND 12),
+            planned INTEGER NOT NULL CHECK (planned >= 0),
+            team_id INTEGER REFERENCES audit_teams(id),
+            updated_at TEXT NOT NULL,
+            UNIQUE (campaign_id, group_id, subject_kind, month)
+        );
+        CREATE INDEX plan_rows_team ON plan_rows(team_id);
+        """
+    )
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

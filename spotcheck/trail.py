@@ -29,6 +29,7 @@ ENTITIES = {
     "checklist": "チェックリスト",
     "device": "管理外の機器",
     "device_sweep": "機器の棚卸し",
+    "plan": "実施計画",
 }
 
 ACTIONS = {
@@ -76,6 +77,11 @@ ACTIONS = {
     ("device_sweep", "finish"): "機器の棚卸しを終了",
     ("visit", "draw_interview"): "聞き取りの質問を抽選",
     ("visit", "set_answer"): "聞き取りの判定を記録",
+    ("plan", "save_group"): "所属グループを保存",
+    ("plan", "delete_group"): "所属グループを削除",
+    ("plan", "save_row"): "実施計画の件数を保存",
+    ("plan", "save_team"): "監査班を作成",
+    ("plan", "delete_team"): "監査班を解散",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -103,6 +109,8 @@ FIELDS = {
     "note": "メモ", "area": "場所", "found_count": "発見台数", "fields": "訂正した項目", "rows": "件数",
     "question": "質問", "answer": "判定", "questions": "出題した質問", "chosen": "抽選した質問（順）",
     "class": "指摘の区分",
+    "group": "所属グループ", "sections": "所属ID", "month": "月", "planned": "計画数", "team_id": "監査班ID",
+    "members": "班員の利用者ID",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}

@@ -50,6 +50,13 @@ AUDIENCE = {
     # The interview's verdicts and its question draw: the audit team, like the walk itself.
     "interview.save_answer": {"admin", "auditor"},
     "interview.draw_record": {"admin", "auditor"},
+    # 実施計画: the audit team reads it; only the audit lead changes it. Never section heads or viewers.
+    "plans.index": {"admin", "auditor"},
+    "plans.save_group": {"admin"},
+    "plans.delete_group": {"admin"},
+    "plans.save_row": {"admin"},
+    "plans.save_team": {"admin"},
+    "plans.delete_team": {"admin"},
     "sheets.visit_sheet": {"admin", "auditor"},
     "sheets.batch": {"admin"},
     # Anyone holding the paper may verify it; the page shows no personal data.
