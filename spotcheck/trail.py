@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import auth, devices, followups, signatures, wareki
+from . import auth, devices, followups, reminders, signatures, wareki
 from .audit import Query
 from .clock import TIMEZONE
 from .imports import KINDS
@@ -29,6 +29,8 @@ ENTITIES = {
     "checklist": "チェックリスト",
     "device": "管理外の機器",
     "device_sweep": "機器の棚卸し",
+    "reminder": "お知らせ",
+    "notice": "督促通知",
 }
 
 ACTIONS = {
@@ -74,6 +76,11 @@ ACTIONS = {
     ("device_sweep", "finish"): "機器の棚卸しを終了",
     ("visit", "draw_interview"): "聞き取りの質問を抽選",
     ("visit", "set_answer"): "聞き取りの判定を記録",
+    ("followup", "remind"): "督促（期限超過の段階）を記録",
+    ("reminder", "mail"): "督促をメールで送信",
+    ("reminder", "read"): "お知らせを既読にする",
+    ("notice", "issue"): "督促通知を発行",
+    ("user", "set_email"): "メールアドレスを設定",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -101,6 +108,8 @@ FIELDS = {
     "note": "メモ", "area": "場所", "found_count": "発見台数",
     "question": "質問", "answer": "判定", "questions": "出題した質問", "chosen": "抽選した質問（順）",
     "class": "指摘の区分",
+    "days": "期限からの日数", "recipient": "宛先", "fires_on": "督促日", "count": "件数", "addresses": "宛先の数",
+    "email": "メールアドレス",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}
@@ -117,6 +126,8 @@ VALUES = {
     "class": {"knowledge_gap": "知識不足"},
     "table": TABLES,
     "reason": REASONS,
+    "recipient": reminders.RECIPIENTS,
+    "email": {"set": "設定", "cleared": "削除"},
 }
 HASHES = {"sha256", "digest", "pool_digest", "seed", "selfcheck", "onsite", "report_photo_sha256", "section_digest",
           "contract_digest"}
