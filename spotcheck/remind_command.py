@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import mail, reminders
-from .clock import now
+from . import clock
 from .db import get_db
 from .wareki import format_date
 
@@ -66,7 +66,7 @@ def run(db, config, today: date, *, dry_run=False) -> Outcome:
 @click.option("--dry-run", is_flag=True, help="送る督促を表示するだけで、記録もメール送信もしません")
 def remind_command(day, dry_run):
     """期限を過ぎたフォローアップの督促を段階ごとに 1 回だけ記録し、お知らせ（とメール）で知らせます（毎日 cron で実行）。"""
-    today = day.date() if day else now().date()
+    today = day.date() if day else clock.now().date()
     try:
         outcome = run(get_db(), current_app.config, today, dry_run=dry_run)
     except (reminders.ReminderError, mail.MailError) as error:

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import followups, notice_pdf, notices, printing, reminders
-from ..clock import now
+from .. import clock
 from ..db import get_db
 from ..security import roles
 
@@ -55,7 +55,7 @@ def notice():
     section_id = request.form.get("section", type=int)
     config = current_app.config
     try:
-        issued = notices.issue(get_db(), user_id=current_user.id, today=now().date(), section_id=section_id,
+        issued = notices.issue(get_db(), user_id=current_user.id, today=clock.now().date(), section_id=section_id,
                                number_format=config["NOTICE_NUMBER_FORMAT"], sender=config["NOTICE_SENDER"])
     except notices.NoticeError as error:
         flash(str(error), "error")
