@@ -178,7 +178,7 @@ def mark_read(db, user, reminder_id=None) -> int:
         if reminder_id is not None and not ids and not _may_see(db, user, reminder_id):
             raise ReminderError("お知らせがありません。")
         stamp = now_iso()
-        db.executemany("INSERT INTO reminder_reads (reminder_id, user_id, read_at) VALUES (?, ?, ?)",
+        db.conn.executemany("INSERT INTO reminder_reads (reminder_id, user_id, read_at) VALUES (?, ?, ?)",
                        [(i, user.id, stamp) for i in ids])
         if ids:
             audit.record(db, user_id=user.id, action="read", entity="reminder", entity_id=reminder_id,
