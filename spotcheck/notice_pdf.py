@@ -53,7 +53,8 @@ def build_notice(data: NoticeData, fonts) -> bytes:
              p(format_date(r.due_on), "cell"), p(f"{r.days_late}日", "figure")] for r in data.rows]
     table = Table(head + body, colWidths=[w * mm for _, w in COLUMNS], repeatRows=1)
     table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), THIN, RULE), ("BOX", (0, 0), (-1, -1), THICK, RULE),
+        # Every cell gets a font, or ReportLab selects Helvetica and puts it in the PDF.
+        ("FONT", (0, 0), (-1, -1), fonts.gothic, 9), ("GRID", (0, 0), (-1, -1), THIN, RULE), ("BOX", (0, 0), (-1, -1), THICK, RULE),
         ("LINEBELOW", (0, 0), (-1, 0), THICK, RULE), ("BACKGROUND", (0, 0), (-1, 0), LABEL_FILL),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]))
