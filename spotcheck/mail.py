@@ -96,8 +96,9 @@ def _addresses(db, role, section_id):
 
 def compose(recipient, items: list[Fired], *, today, base_url) -> tuple[str, str]:
     """Subject and body in Japanese; what each line shows depends on who reads it (see the module docstring)."""
-    where = items[0].section_name if recipient == "section_head" else f"{len({i.section_id for i in items})} 所属"
-    subject = f"【督促】情報セキュリティ監査 改善報告の期限超過 {len(items)} 件（{where}）"
+    where = items[0].section_name if recipient == "section_head" else f"{len({i.section_id for i in items})}所属"
+    # No ASCII spaces: RFC 2047 decoders drop those that fall between two encoded words.
+    subject = f"【督促】情報セキュリティ監査の改善報告の期限超過{len(items)}件（{where}）"
     lines = [f"{RECIPIENTS[recipient]} 様", "",
              "情報セキュリティ実地監査の指摘事項について、改善報告の期限を過ぎたもの（または本日が期限のもの）があります。",
              "詳細は spotcheck の「お知らせ」でご確認ください（氏名等はメールには記載していません）。", ""]
