@@ -152,7 +152,9 @@ def test_the_inbox_page_and_badge_by_role(client, db, overdue, login):
     assert 'data-unread>1</span>' in client.get("/").get_data(as_text=True)
     assert client.post("/inbox/read", data={"reminder": "all"}).status_code == 302
     assert "data-unread" not in client.get("/").get_data(as_text=True)
-    assert client.post("/inbox/read", data={"reminder": "x"}).status_code == 400
+    for bad in ("x", "²", "-1", ""):
+        assert client.post("/inbox/read", data={"reminder": bad}).status_code == 400, bad
+    assert client.post("/inbox/read", data={"reminder": str(2**70)}).status_code == 400
 
 
 def test_viewers_inbox_names_no_finding(client, db, overdue, login):

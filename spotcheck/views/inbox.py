@@ -38,7 +38,7 @@ def inbox():
 def mark_read():
     """Mark one お知らせ (reminder=<id>) or all of them (reminder=all) read."""
     choice = request.form.get("reminder", "")
-    if choice != "all" and not choice.isdigit():
+    if choice != "all" and not (choice.isascii() and choice.isdigit()):  # "²".isdigit() is true too
         abort(400)
     try:
         count = reminders.mark_read(get_db(), current_user, None if choice == "all" else int(choice))
