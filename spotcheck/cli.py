@@ -13,6 +13,7 @@ from . import (audit, auth, backup, campaigns, checklists, clock, council, deplo
                integrity, issuance, loaded_forms, migrations, printing, report, retention, roster_safety, sweep)
 from .db import get_db
 from .importing import COUNT_LABELS, ImportRejected
+from .remind_command import remind_command, set_email_command
 from .wareki import format_datetime
 
 STATE_MESSAGES = {
@@ -423,6 +424,8 @@ COMMANDS = (
     serve_command,
     purge_command,
     verify_interview_command,
+    remind_command,
+    set_email_command,
 )
 
 

@@ -58,6 +58,20 @@ SETTINGS = (
             "Contract-visit draw: base plus bonuses for personal data, subcontracting, a system in a My Number section."),
     Setting("INTERVIEW_QUESTIONS", 3,
             "Questions drawn from forms/interview.toml for each person's visit (聞き取り); 0 turns the interview off."),
+    Setting("ESCALATION_STEPS", ((0, "section_head"), (7, "section_head"), (14, "admin"), (30, "soumu")),
+            "督促: (days after an open follow-up's due date, recipient) — recipients section_head (its own section), "
+            "admin (情報政策課), soumu (総務課長: the viewer accounts); a step due on a closed day fires the next working day."),
+    Setting("NOTICE_NUMBER_FORMAT", "情政第{number}号",
+            "文書番号 printed on each 督促通知; {number} counts from 1 in each fiscal year."),
+    Setting("NOTICE_SENDER", "情報政策課長", "Sender printed on the 督促通知."),
+    Setting("MAIL_ENABLED", False, "Send each fired 督促 step by e-mail too (to users' addresses set by `flask set-email`)."),
+    Setting("SMTP_HOST", "localhost", "The city's SMTP relay."),
+    Setting("SMTP_PORT", 25, "Port of the SMTP relay."),
+    Setting("SMTP_FROM", "", "From address of the reminder e-mails (required when MAIL_ENABLED)."),
+    Setting("SMTP_STARTTLS", False, "Switch to TLS with STARTTLS before sending."),
+    Setting("SMTP_USERNAME", "", "Login at the relay, if it asks for one (with SMTP_PASSWORD)."),
+    Setting("SMTP_PASSWORD", "", "Password for SMTP_USERNAME; keep it in instance/config.py only."),
+    Setting("SMTP_TIMEOUT", 30, "Seconds to wait for the relay."),
 )
 
 

@@ -15,7 +15,7 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import auth, campaigns, config, demo_contracts, demo_devices, demo_subjects, demo_visits, imports
+from . import auth, campaigns, config, demo_chase, demo_contracts, demo_devices, demo_subjects, demo_visits, imports
 from . import demo_plans
 from .importing import COUNT_LABELS
 
@@ -369,6 +369,7 @@ def load(db, checklists, instance_path):
         config.defaults()["SECTION_DRAW_WEIGHTS"], config.defaults()["CONTRACT_DRAW_WEIGHTS"])
     lines += demo_devices.load_devices(db, users["auditor1"][0], admin_id)
     lines += demo_plans.load_plan(db, campaign, admin_id, [users["auditor1"][0], users["auditor2"][0]])
+    lines += demo_chase.load_overdue(db, campaign)
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
         lines.append("すべて変更なし: 前回読み込んだデモデータと同じ内容です。")
 

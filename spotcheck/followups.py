@@ -1,9 +1,9 @@
 """Per-person follow-up of every finding: 指摘 → 改善報告 → 再確認 → 完了 (or back to 指摘)."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _
 
-from . import audit, texts
+from . import audit, calendar_days, texts
 from .campaigns import get_campaign, pinned_onsite
 from .clock import now, now_iso
 from .sqlite import immediate
@@ -43,7 +43,7 @@ def open_for_visit(db, signed, due_days):
             continue
         followup_id = db["followups"].insert(dict(
             fields, campaign_id=signed.campaign_id, section_id=signed.section_id, staff_id=signed.staff_id,
-            check_code=code, state="open", due_on=(locked_on + timedelta(days=due_days[step.result])).isoformat(),
+            check_code=code, state="open", due_on=calendar_days.due_date(locked_on, due_days[step.result]).isoformat(),
             created_at=stamp,
         )).last_pk
         audit.record(db, user_id=None, action="open", entity="followup", entity_id=followup_id,

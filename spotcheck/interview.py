@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext
 
-from . import audit, checklists, draw, interview_bank
+from . import audit, calendar_days, checklists, draw, interview_bank
 from .campaigns import _pinned, get_campaign, pinned_selfcheck
 from .clock import now_iso
 from .interview_bank import InterviewBank, Question
@@ -203,7 +203,7 @@ def open_followups(db, signed, due_days):
         followup_id = db["followups"].insert(dict(
             fields, campaign_id=signed.campaign_id, section_id=signed.section_id, staff_id=signed.staff_id,
             check_code=code, kind="knowledge", state="open", created_at=stamp,
-            due_on=(locked_on + timedelta(days=due_days["nonconformity"])).isoformat(),
+            due_on=calendar_days.due_date(locked_on, due_days["nonconformity"]).isoformat(),
         )).last_pk
         audit.record(db, user_id=None, action="open", entity="followup", entity_id=followup_id,
                      after={"visit_id": signed.id, "check": code, "class": KNOWLEDGE_GAP})

@@ -933,6 +933,46 @@ def plans(db):
             UNIQUE (campaign_id, group_id, subject_kind, month)
         );
         CREATE INDEX plan_rows_team ON plan_rows(team_id);
+@migrations(name="0020_followup_reminders")
+def followup_reminders(db):
+    """Escalation steps fired once per follow-up, who has read them, numbered 督促通知, and users' e-mail addresses."""
+    db.executescript(
+        """
+        -- One row per escalation step fired for a follow-up: `flask remind` inserts each step once.
+        -- section_id is the follow-up's, copied so each inbox reads its own rows without a join.
+        CREATE TABLE followup_reminders (
+            id INTEGER PRIMARY KEY,
+            followup_id INTEGER NOT NULL REFERENCES followups(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            days INTEGER NOT NULL CHECK (days >= 0),          -- days after the due date (the step)
+            recipient TEXT NOT NULL CHECK (recipient IN ('section_head', 'admin', 'soumu')),
+            fires_on TEXT NOT NULL,                           -- the working day the step became due
+            created_at TEXT NOT NULL,
+            mailed_at TEXT,                                   -- when the e-mail left, if one was sent
+            UNIQUE (followup_id, days, recipient)
+        );
+        CREATE INDEX followup_reminders_inbox ON followup_reminders(recipient, section_id);
+        -- Read per user: two admins each keep their own unread count.
+        CREATE TABLE reminder_reads (
+            reminder_id INTEGER NOT NULL REFERENCES followup_reminders(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            read_at TEXT NOT NULL,
+            PRIMARY KEY (reminder_id, user_id)
+        ) WITHOUT ROWID;
+        -- 督促通知: each print is a document with its own number within the fiscal year.
+        CREATE TABLE followup_notices (
+            id INTEGER PRIMARY KEY,
+            fiscal_year INTEGER NOT NULL,
+            number INTEGER NOT NULL CHECK (number > 0),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            issued_on TEXT NOT NULL,
+            issued_by INTEGER REFERENCES users(id),
+            followup_ids TEXT NOT NULL,                       -- JSON list: what the notice listed
+            created_at TEXT NOT NULL,
+            UNIQUE (fiscal_year, number)
+        );
+        -- Where `flask remind` sends a step's e-mail (optional; nothing is sent without one).
+        ALTER TABLE users ADD COLUMN email TEXT;
         """
     )
 

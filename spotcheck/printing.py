@@ -2,13 +2,13 @@
 import io
 import os
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from pypdf import PdfWriter
 
-from . import integrity, interview, issuance, photos, record, roster, sheets, signatures, subject_sheets
+from . import calendar_days, integrity, interview, issuance, photos, record, roster, sheets, signatures, subject_sheets
 from .campaigns import get_campaign, pinned_selfcheck
 from .sqlite import immediate
 
@@ -45,14 +45,14 @@ def sheet_data(db, serial, *, base_url, photo_folder, basis, due_days):
             findings.append(sheets.Finding(
                 len(findings) + 1, step.check.title, f"セルフチェック {items}／{basis}" if items else basis,
                 step.fact, step.result_label, tuple(numbers),
-                locked_at.date() + timedelta(days=due_days[step.result]),
+                calendar_days.due_date(locked_at.date(), due_days[step.result]),
             ))
     asked = interview.asked(db, signed.id)
     for a in (a for a in asked if a.wrong):  # 知識不足: answered by passing a later test
         items = "、".join(f"No.{no} {sheet_items.item(no).topic}" for no in a.question.covers)
         findings.append(sheets.Finding(len(findings) + 1, interview.title(a), f"セルフチェック {items}／{basis}",
                                        interview.finding_text(a), interview.CLASS_LABELS[interview.KNOWLEDGE_GAP], (),
-                                       locked_at.date() + timedelta(days=due_days["nonconformity"])))
+                                       calendar_days.due_date(locked_at.date(), due_days["nonconformity"])))
     signed_by = signatures.signatures(db, signed.id)
     subject = signed.subject
     return sheets.SheetData(

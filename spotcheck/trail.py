@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import auth, devices, followups, signatures, wareki
+from . import auth, devices, followups, reminders, signatures, wareki
 from .audit import Query
 from .clock import TIMEZONE
 from .imports import KINDS
@@ -30,6 +30,8 @@ ENTITIES = {
     "device": "管理外の機器",
     "device_sweep": "機器の棚卸し",
     "plan": "実施計画",
+    "reminder": "お知らせ",
+    "notice": "督促通知",
 }
 
 ACTIONS = {
@@ -82,6 +84,11 @@ ACTIONS = {
     ("plan", "save_row"): "実施計画の件数を保存",
     ("plan", "save_team"): "監査班を作成",
     ("plan", "delete_team"): "監査班を解散",
+    ("followup", "remind"): "督促（期限超過の段階）を記録",
+    ("reminder", "mail"): "督促をメールで送信",
+    ("reminder", "read"): "お知らせを既読にする",
+    ("notice", "issue"): "督促通知を発行",
+    ("user", "set_email"): "メールアドレスを設定",
 }
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
@@ -111,6 +118,8 @@ FIELDS = {
     "class": "指摘の区分",
     "group": "所属グループ", "sections": "所属ID", "month": "月", "planned": "計画数", "team_id": "監査班ID",
     "members": "班員の利用者ID",
+    "days": "期限からの日数", "recipient": "宛先", "fires_on": "督促日", "count": "件数", "addresses": "宛先の数",
+    "email": "メールアドレス",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}
@@ -129,6 +138,8 @@ VALUES = {
     "class": {"knowledge_gap": "知識不足"},
     "table": TABLES,
     "reason": REASONS,
+    "recipient": reminders.RECIPIENTS,
+    "email": {"set": "設定", "cleared": "削除"},
 }
 HASHES = {"sha256", "digest", "pool_digest", "seed", "selfcheck", "onsite", "report_photo_sha256", "section_digest",
           "contract_digest"}

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from spotcheck import auth, followups, issuance, visits
+from spotcheck import auth, calendar_days, followups, issuance, visits
 from tests.factories import change, fill_all, sign_both, signature_url, soon
 
 
@@ -25,7 +25,8 @@ def user(db, role, section_code=None, name=None):
 def test_a_major_finding_opens_a_follow_up_due_in_seven_days(db, finding):
     visit = visits.get_visit(db, finding["visit_id"])
     assert finding["severity"] == "major" and finding["state"] == "open"
-    assert finding["due_on"] == (date.fromisoformat(visit["locked_at"][:10]) + timedelta(days=7)).isoformat()
+    # 7 days, moved to the next working day when that is a weekend or holiday (calendar_days).
+    assert finding["due_on"] == calendar_days.due_date(date.fromisoformat(visit["locked_at"][:10]), 7).isoformat()
 
 
 def test_the_whole_flow_report_then_reopen_then_close(db, finding):
@@ -109,4 +110,4 @@ def test_due_days_come_from_configuration_and_nothing_opens_before_both_sign(db,
     issuance.sign(db, visit["id"], visit["auditor"], due_days=due, role="auditee", name="鈴木", data_url=signature_url())
     [row] = followups.listing(db)
     locked_on = date.fromisoformat(visits.get_visit(db, visit["id"])["locked_at"][:10])
-    assert row["due_on"] == (locked_on + timedelta(days=10)).isoformat()
+    assert row["due_on"] == calendar_days.due_date(locked_on, 10).isoformat()

@@ -68,6 +68,9 @@ AUDIENCE = {
     "followups.photo": {"admin", "auditor", "section_head"},
     "followups.report": {"admin", "section_head"},
     "followups.confirm": {"admin", "auditor"},
+    "inbox.inbox": {"admin", "section_head", "viewer"},
+    "inbox.mark_read": {"admin", "section_head", "viewer"},
+    "inbox.notice": {"admin", "auditor"},
     # Aggregates: viewers too, with small cells hidden; exports with names are refused inside the view.
     "reports.dashboard": {"admin", "auditor", "viewer"},
     "reports.council_report": {"admin", "auditor", "viewer"},

@@ -18,6 +18,7 @@ from . import contracts as contracts_views
 from . import devices, subjects
 from . import interview
 from . import plans as plans_views
+from . import inbox
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -56,6 +57,7 @@ def register_blueprints(app):
     app.register_blueprint(subjects.bp)
     app.register_blueprint(interview.bp)
     app.register_blueprint(plans_views.bp)
+    app.register_blueprint(inbox.bp)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)
