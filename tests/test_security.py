@@ -96,6 +96,8 @@ AUDIENCE = {
     "devices.detail": {"admin", "auditor", "section_head"},
     "devices.photo": {"admin", "auditor", "section_head"},
     "devices.set_status": {"admin", "auditor"},
+    "devices.edit": {"admin", "auditor"},
+    "devices.export": {"admin", "auditor", "section_head"},
     "devices.new": {"admin", "auditor"},
     "devices.create": {"admin", "auditor"},
     "devices.start_sweep": {"admin", "auditor"},
