@@ -933,6 +933,10 @@ def plans(db):
             UNIQUE (campaign_id, group_id, subject_kind, month)
         );
         CREATE INDEX plan_rows_team ON plan_rows(team_id);
+        """
+    )
+
+
 @migrations(name="0020_followup_reminders")
 def followup_reminders(db):
     """Escalation steps fired once per follow-up, who has read them, numbered 督促通知, and users' e-mail addresses."""
