@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_login import current_user
 
-from .. import aggregates, audit, campaigns, charts, council, crosscheck, exports, figures, followups, report, roster
+from .. import aggregates, audit, campaigns, carryover, charts, council, crosscheck, exports, figures, followups, report, roster, trends
 from ..campaigns import pinned_onsite
 from ..db import get_db
 from ..security import roles
@@ -58,6 +58,10 @@ def dashboard():
             title="実地監査の結果", public=public),
         section_choices=section_choices, classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
         cell=lambda n: f"{n:,}", rate=_rate, show_sections=show_sections,
+        # Earlier campaigns' follow-ups still open, and every campaign's key figures side by side.
+        carried=carryover.counts(db, campaign["id"], section_id=filters["section_id"]),
+        carried_by_section=carryover.by_section(db, campaign["id"]),
+        trend=trends.city(db, section_id=filters["section_id"]), scale_text=trends.scale_text,
     )
 
 
