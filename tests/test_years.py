@@ -37,7 +37,11 @@ def _visit(db, campaign, staff_no, auditor):
 @pytest.fixture
 def years(db, city, forms, make_user):
     """R5, R6 (the city fixture) and R7 as described above; returns {code: campaign}."""
-    auditor = make_user("auditor", "year-auditor")
+    return three_years(db, city, forms, make_user("auditor", "year-auditor"), make_user("admin", "year-lead"))
+
+
+def three_years(db, city, forms, auditor, lead):
+    """Add R5 and R7 to the tiny city's R6, with the answers, visits and follow-ups counted above."""
     r5 = campaigns.get_campaign(db, campaign_id=campaigns.create_campaign(
         db, "R5", "令和5年度 情報セキュリティ監査", forms, fiscal_year=2023))
     r7 = campaigns.get_campaign(db, campaign_id=campaigns.create_campaign(
@@ -50,7 +54,7 @@ def years(db, city, forms, make_user):
                                                           answers_row("000102", value="B")]))
     _visit(db, r5, "000101", auditor)
     _visit(db, city, "000102", auditor)
-    admin, auditor_user = auth.get_user(db, make_user("admin", "year-lead")), auth.get_user(db, auditor)
+    admin, auditor_user = auth.get_user(db, lead), auth.get_user(db, auditor)
     (closing,) = followups.listing(db, campaign_id=city["id"])
     followups.report(db, closing["id"], admin, "媒体を回収しました。")
     followups.confirm(db, closing["id"], auditor_user, fixed=True)
