@@ -213,3 +213,17 @@ def test_the_council_report_counts_carried_findings(runner, years, tmp_path):
         text = "".join(poppler("pdftotext", "-layout", str(out), "-").decode().split())
         assert "前年度以前の指摘のうち1件が未完了" in text
         assert "前年度からの継続：前年度以前の指摘のうち未完了のものが1件" in text
+
+
+def test_viewers_see_the_carried_count_and_the_draw_record_names_the_learned_reasons(client, login, db, years):
+    auditor = login("auditor")
+    section = db.execute("SELECT id FROM sections WHERE code = '0101'").fetchone()[0]
+    pool = draw.staff_pool(db, years["R6"]["id"], section, defaults()["DRAW_WEIGHTS"])
+    draw_id, _chosen = draw.record_draw(db, campaign_id=years["R6"]["id"], kind="staff", section_id=section, pool=pool,
+                                        options={}, user_id=auditor)
+    record = client.get(f"/draws/{draw_id}").get_data(as_text=True)
+    assert "前回のキャンペーンで過大申告（乖離）あり +2" in record and "前年度以前の指摘が未完了 +2" in record
+    client.post("/logout")
+    login("viewer")
+    page = client.get(f"/dashboard?campaign={years['R7']['id']}").get_data(as_text=True)
+    assert "前年度からの継続" in page and "1件" in page
