@@ -83,24 +83,26 @@ def _followup_figures(db, where, params):
     return tuple(row)
 
 
-def city(db, *, section_id=None):
-    """The city's (or one section's) figures in every campaign, from the running tallies."""
+def city(db, *, section_id=None, employment=None):
+    """The city's (or one section's or employment type's) figures in every campaign, from the running tallies."""
     rows = []
     for year in carryover.chronology(db):
         campaign = get_campaign(db, campaign_id=year.id)
         sheet = pinned_selfcheck(db, campaign)
-        answered = aggregates.tally(db, year.id, "response", section_id=section_id).get("", {})
-        visited = aggregates.tally(db, year.id, "visit", section_id=section_id).get("", {})
-        used = {code for counts in aggregates.tally(db, year.id, "answer", section_id=section_id).values()
+        filters = {"section_id": section_id, "employment": employment}
+        answered = aggregates.tally(db, year.id, "response", **filters).get("", {})
+        visited = aggregates.tally(db, year.id, "visit", **filters).get("", {})
+        used = {code for counts in aggregates.tally(db, year.id, "answer", **filters).values()
                 for code, n in counts.items() if n}
         where, params = "campaign_id = ?", [year.id]
-        if section_id:
-            where, params = where + " AND section_id = ?", params + [section_id]
+        for column, value in (("section_id", section_id), ("employment", employment)):
+            if value:  # a follow-up keeps the employment type its visit signed, like the tallies
+                where, params = f"{where} AND {column} = ?", params + [value]
         findings, closed, still_open = _followup_figures(db, where, params)
         rows.append({
             "campaign_id": year.id, "code": year.code, "label": year.label, "title": year.title,
             "scales": _scales_of(sheet, used),
-            "in_scope": aggregates.staff_in_scope(db, section_id=section_id, pop=aggregates.population(db, year.id)),
+            "in_scope": aggregates.staff_in_scope(db, **filters, pop=aggregates.population(db, year.id)),
             "answered": answered.get("answered", 0), "answers": answered.get("answers", 0),
             "not_done": answered.get("not_done_answers", 0), "visits": visited.get("locked", 0),
             "findings": findings, "claims_done": visited.get(aggregates.CLAIMS_DONE, 0),

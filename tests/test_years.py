@@ -199,7 +199,8 @@ def test_section_heads_see_the_carried_list_but_no_trend(client, login, db, year
     login("section_head", section_code="0101")
     listing = client.get(f"/followups?campaign={years['R7']['id']}").get_data(as_text=True)
     assert "継続" in listing
-    assert "年度別の推移" not in client.get(f"/staff/{_staff_id(db, '000101')}").get_data(as_text=True)
+    person = client.get(f"/staff/{_staff_id(db, '000101')}").get_data(as_text=True)
+    assert "年度別の推移" not in person and "令和5年度" in person  # the finding's 年度, not the audit team's trend
     assert client.get("/dashboard").status_code == 403
 
 
@@ -227,3 +228,9 @@ def test_viewers_see_the_carried_count_and_the_draw_record_names_the_learned_rea
     login("viewer")
     page = client.get(f"/dashboard?campaign={years['R7']['id']}").get_data(as_text=True)
     assert "前年度からの継続" in page and "1件" in page
+
+
+def test_an_employment_type_s_trend(db, years):
+    # 000102 is 会計年度任用職員: only their answers, visit and finding.
+    assert [(y.code, y.answers, y.not_done, y.visits, y.findings) for y in trends.city(db, employment="fiscal_year").years] == [
+        ("R5", 27, 1, 0, 0), ("R6", 27, 2, 1, 1), ("R7", 27, 0, 0, 0)]

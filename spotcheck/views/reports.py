@@ -61,7 +61,7 @@ def dashboard():
         # Earlier campaigns' follow-ups still open, and every campaign's key figures side by side.
         carried=carryover.counts(db, campaign["id"], section_id=filters["section_id"]),
         carried_by_section=carryover.by_section(db, campaign["id"]),
-        trend=trends.city(db, section_id=filters["section_id"]), scale_text=trends.scale_text,
+        trend=trends.city(db, **filters), scale_text=trends.scale_text,
     )
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-from .. import followups, roster, selfcheck, trends, visits
+from .. import carryover, followups, roster, selfcheck, trends, visits
 from ..db import get_db
 from ..security import roles
 
@@ -50,6 +50,7 @@ def staff_detail(staff_id):
         followups=followups.listing(db, staff_id=staff_id), states=followups.STATES, severity=followups.severity_labels(get_db()),
         # Year over year (the audit team's view: visits and 乖離 are theirs to compare).
         trend=trends.person(db, staff_id) if audit_team else None, scale_text=trends.scale_text,
+        years=carryover.year_labels(db),
     )
 
 
