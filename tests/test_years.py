@@ -234,3 +234,12 @@ def test_an_employment_type_s_trend(db, years):
     # 000102 is 会計年度任用職員: only their answers, visit and finding.
     assert [(y.code, y.answers, y.not_done, y.visits, y.findings) for y in trends.city(db, employment="fiscal_year").years] == [
         ("R5", 27, 1, 0, 0), ("R6", 27, 2, 1, 1), ("R7", 27, 0, 0, 0)]
+
+
+def test_the_followup_export_of_a_year_includes_the_carried_ones(client, login, years):
+    login("admin")
+    lines = client.get(f"/exports/followups.csv?campaign={years['R7']['id']}").get_data().decode("utf-8-sig").splitlines()
+    assert lines[0].endswith(",年度,前年度からの継続")
+    assert len(lines) == 2 and lines[1].endswith(",令和5年度,継続")
+    r6 = client.get(f"/exports/followups.csv?campaign={years['R6']['id']}").get_data().decode("utf-8-sig").splitlines()
+    assert sorted(line.rsplit(",", 2)[1:] for line in r6[1:]) == [["令和5年度", "継続"], ["令和6年度", ""]]
