@@ -8,7 +8,6 @@ from .campaigns import get_campaign, pinned_selfcheck
 
 # The answer scales of forms/selfcheck.toml (`scale`), as the trend tables name them.
 SCALE_LABELS = {"three": _("①②③の3段階"), "fine": _("A〜Dの細分化")}
-SCALE_NOTE = "{year}から回答の尺度が変わりました（{before} → {after}）。「できていない」の割合は尺度が違うため、そのままは比べられません。"
 # Follow-ups that count as findings: a withdrawn one was a mistake corrected, not a finding.
 FINDING_STATES = ("open", "reported", "closed")
 
@@ -38,36 +37,25 @@ class YearFigures:
 
 @dataclass(frozen=True)
 class Trend:
-    """Every campaign's figures, oldest first, and the notes on where the answer scale changed."""
+    """Every campaign's figures, oldest first (each says whether its answer scale changed)."""
 
     years: tuple[YearFigures, ...]
-    notes: tuple[str, ...]
 
 
 def _scales_of(sheet, codes):
-    return tuple(sorted({sheet.answer(code).scale for code in codes if _known(sheet, code)} - {"special"}))
+    """The scales (never "special": 対象外, 未回答) of the answer codes a campaign's answers used."""
+    scale = {option.code: option.scale for option in sheet.answers}
+    return tuple(sorted({scale[code] for code in codes if code in scale} - {"special"}))
 
 
-def _known(sheet, code):
-    try:
-        sheet.answer(code)
-    except KeyError:
-        return False
-    return True
-
-
-def _with_scale_notes(rows):
-    """Mark each campaign whose scale differs from the last earlier campaign with answers, and say so."""
-    years, notes, before = [], [], None
+def _with_scale_changes(rows):
+    """Mark each campaign whose scale differs from the last earlier campaign that had answers."""
+    years, before = [], ()
     for row in rows:
-        before_row = before or ()
         changed = bool(before and row["scales"] and row["scales"] != before)
-        if changed:
-            notes.append(SCALE_NOTE.format(year=row["label"], before=scale_text(before), after=scale_text(row["scales"])))
-        if row["scales"]:
-            before = row["scales"]
-        years.append(YearFigures(**row, scale_changed=changed, previous_scales=before_row))
-    return Trend(tuple(years), tuple(notes))
+        years.append(YearFigures(**row, scale_changed=changed, previous_scales=before))
+        before = row["scales"] or before
+    return Trend(tuple(years))
 
 
 def scale_text(scales):
@@ -108,7 +96,7 @@ def city(db, *, section_id=None, employment=None):
             "findings": findings, "claims_done": visited.get(aggregates.CLAIMS_DONE, 0),
             "over_reported": visited.get(crosscheck.OVER, 0), "closed": closed, "still_open": still_open,
         })
-    return _with_scale_notes(rows)
+    return _with_scale_changes(rows)
 
 
 def person(db, staff_id):
@@ -140,4 +128,4 @@ def person(db, staff_id):
             "not_done": sum(sheet.is_not_done(code) for code in answers), "visits": visits, "findings": findings,
             "claims_done": claims, "over_reported": over, "closed": closed, "still_open": still_open,
         })
-    return _with_scale_notes(rows)
+    return _with_scale_changes(rows)

@@ -114,8 +114,8 @@ def test_trends_on_hand_counted_data(db, years):
              "over_reported", "closed", "still_open")
     for code, values in expected.items():
         assert tuple(figures[(code, name)] for name in names) == values, code
-    assert trend.notes == ("令和7年度から回答の尺度が変わりました（①②③の3段階 → A〜Dの細分化）。"
-                           "「できていない」の割合は尺度が違うため、そのままは比べられません。",)
+    assert [(y.previous_scales, trends.scale_text(y.scales)) for y in trend.years] == [
+        ((), "①②③の3段階"), (("three",), "①②③の3段階"), (("three",), "A〜Dの細分化")]
     # The 乖離 base is the dashboard's own figure for each year.
     from spotcheck import aggregates
 
