@@ -52,3 +52,21 @@ def test_this_year_s_dashboard_shows_last_year_s_open_finding_and_the_trend(open
     expect(row).to_have_count(1)
     expect(row.locator("td").first).to_have_text("令和5年度 継続")
     screenshot(page, "years-followups")
+
+
+@pytest.mark.browser
+def test_the_person_page_shows_their_years_side_by_side(open_page, three_year_city, log_in, screenshot):
+    page = open_page(three_year_city)
+    log_in(page, "auditor")
+    with closing(three_year_city.db()) as db:
+        staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
+    page.goto(f"/staff/{staff_id}")
+    trend = page.locator("section.trend")
+    expect(trend.locator("thead th")).to_contain_text(["項目", "令和5年度", "令和6年度", "令和7年度"])
+    expect(trend.locator("tbody tr", has_text="「できていない」回答").locator("td")).to_have_text(
+        ["「できていない」回答（③・C・D）", "2 / 28", "0 / 28", "2 / 28"])
+    expect(trend.locator("tbody tr", has_text="未完了").locator("td")).to_have_text(["未完了（継続中）", "1", "0", "0"])
+    expect(trend).to_contain_text("令和7年度から回答の尺度が変わりました")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], "the person page scrolls sideways"
+    screenshot(page, "years-person")
