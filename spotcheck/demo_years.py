@@ -32,7 +32,7 @@ def load_previous_year(db, checklists, admin_id, auditor_ids, reporters, due_day
     campaign = campaigns.get_campaign(db, campaign_id=campaign_id)
     plan = imports.plan(db, "selfcheck", selfcheck_file(), FILENAME, campaign=campaign, max_rows=max_rows)
     imports.apply(db, plan, admin_id)
-    lines = [f"前年度のキャンペーン「{CAMPAIGN['code']}」（{CAMPAIGN['title']}）を作成しました。"]
+    lines = [f"前年度のキャンペーン「{CAMPAIGN['code']}」（{CAMPAIGN['title']}）を作成しました。", *demo._describe(plan)]
     lines += [line.replace("デモの実地監査", "前年度の実地監査")
               for line in demo_visits.load_visits(db, campaign, auditor_ids, reporters, due_days, weights, count=VISITS)]
     return lines
