@@ -30,8 +30,10 @@ SETTINGS = (
     Setting("BABEL_DEFAULT_LOCALE", "ja", "Language of the user interface unless a user picks another."),
     Setting("LANGUAGES", ("ja", "en"), "Languages a user can choose."),
     Setting("PAGE_SIZE", 50, "Rows per page in long lists."),
-    Setting("DRAW_WEIGHTS", {"base": 1, "not_done": 2, "unanswered": 1, "fiscal_year": 1, "my_number": 1},
-            "Draw weights: base plus bonuses for ③/C/D answers, 未回答, 会計年度任用職員, My Number sections."),
+    Setting("DRAW_WEIGHTS", {"base": 1, "not_done": 2, "unanswered": 1, "fiscal_year": 1, "my_number": 1,
+                             "over_reported": 2, "open_findings": 2},
+            "Draw weights: base plus bonuses for ③/C/D answers, 未回答, 会計年度任用職員, My Number sections, "
+            "過大申告 (乖離) in the previous campaign, findings of earlier campaigns still open."),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Address printed in each sheet's QR code (the city's intranet URL)."),
     Setting("AUDIT_BASIS", "市情報セキュリティポリシー及び総務省「地方公共団体における情報セキュリティ監査に関するガイドライン」第3章",
             "監査の根拠 printed on every findings sheet."),
@@ -52,8 +54,10 @@ SETTINGS = (
     Setting("ROSTER_RETIRE_CONFIRM_SHARE", 0.2,
             "A roster import retiring more than this share of active staff needs a tick on the preview "
             "(web) or --allow-mass-retire (CLI)."),
-    Setting("SECTION_DRAW_WEIGHTS", {"base": 1, "my_number": 3, "outsourced": 1, "findings": 2},
-            "Section-visit draw: base plus bonuses for My Number work, outsourced systems, last campaign's findings."),
+    Setting("SECTION_DRAW_WEIGHTS", {"base": 1, "my_number": 3, "outsourced": 1, "findings": 2,
+                                     "over_reported": 1, "open_findings": 2},
+            "Section-visit draw: base plus bonuses for My Number work, outsourced systems, last campaign's findings, "
+            "its 過大申告 (乖離), findings of earlier campaigns still open."),
     Setting("CONTRACT_DRAW_WEIGHTS", {"base": 1, "personal_data": 2, "subcontracting": 2, "my_number_system": 2},
             "Contract-visit draw: base plus bonuses for personal data, subcontracting, a system in a My Number section."),
     Setting("INTERVIEW_QUESTIONS", 3,

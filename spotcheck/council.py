@@ -1,7 +1,7 @@
 """The council report's data: campaign aggregates (never names), compared with the previous campaign."""
-from . import (aggregates, crosscheck, device_figures, disclosure, followups, integrity, interview_figures, report, roster,
-               subject_figures, visits)
-from .campaigns import list_campaigns, pinned_onsite, pinned_selfcheck, report_texts
+from . import (aggregates, carryover, crosscheck, device_figures, disclosure, followups, integrity, interview_figures,
+               report, roster, subject_figures, visits)
+from .campaigns import get_campaign, pinned_onsite, pinned_selfcheck, report_texts
 from .figures import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData
 from .report import PUBLIC_SUFFIX
 from .clock import now
@@ -13,9 +13,9 @@ SCALE_NOTE = ("前回（{previous}）とはセルフチェックの回答の尺�
 
 
 def previous_campaign(db, campaign):
-    """The campaign created just before this one, or None."""
-    older = [c for c in list_campaigns(db) if (c["created_at"], c["id"]) < (campaign["created_at"], campaign["id"])]
-    return older[0] if older else None
+    """The campaign just before this one by fiscal year (carryover.chronology), or None."""
+    previous = carryover.previous_id(db, campaign["id"])
+    return get_campaign(db, campaign_id=previous) if previous else None
 
 
 def report_data(db, campaign, *, public=False, min_group=30):
@@ -72,7 +72,7 @@ def report_data(db, campaign, *, public=False, min_group=30):
                                  for row in sorted(groups["section_id"], key=lambda r: codes.get(r["key"], ""))),  # 組織順
                            min_group if public else 0, "その他の所属"),
         followups=FollowupStat(states["open"], states["reported"], states["closed"], states["withdrawn"],
-                                      states["overdue"]),
+                                      states["overdue"], carried=carryover.counts(db, campaign["id"])),
         notes=(SCALE_NOTE.format(previous=previous["title"]),) if scales_differ else (),
         summary_text=texts["summary"], next_steps=texts["next_steps"], public=public,
         drawn_visits=visits.drawn_count(db, campaign["id"]),

@@ -15,8 +15,8 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import auth, campaigns, config, demo_chase, demo_contracts, demo_devices, demo_subjects, demo_visits, imports
-from . import demo_plans
+from . import (auth, campaigns, config, demo_chase, demo_contracts, demo_devices, demo_plans, demo_subjects, demo_visits,
+               demo_years, imports)
 from .importing import COUNT_LABELS
 
 SEED = "spotcheck-demo-2024"
@@ -346,6 +346,8 @@ def load(db, checklists, instance_path):
     plans.append(_import(db, "staff", files, max_rows, admin_id))
     for plan in plans:
         lines += _describe(plan)
+    head = users["kacho_somu"][0]
+    lines += demo_years.load_previous_year(db, checklists, admin_id, [users["auditor1"][0], users["auditor2"][0]], {None: admin_id, auth.get_user(db, head).section_id: head}, config.defaults()["FOLLOWUP_DAYS"], config.defaults()["DRAW_WEIGHTS"], max_rows)
     campaign = campaigns.get_campaign(db, code=CAMPAIGN["code"])
     if campaign is None:
         campaign_id = campaigns.create_campaign(
@@ -399,7 +401,7 @@ def _describe(plan):
 
 def _real_imports(db):
     """Files other than the demo's that were imported here: the demo roster would retire their people."""
-    demo_names = {name for name, _ in FILES.values()} | demo_contracts.FILENAMES
+    demo_names = {name for name, _ in FILES.values()} | demo_contracts.FILENAMES | demo_years.FILENAMES
     return [row[0] for row in db.execute("SELECT DISTINCT filename FROM imports") if row[0] not in demo_names]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext, lazy_gettext as _
 
-from . import audit
+from . import audit, carryover
 from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
 from .sqlite import immediate
@@ -30,6 +30,9 @@ WEIGHT_LABELS = {
     "personal_data": "個人情報の取扱いあり",
     "subcontracting": "再委託あり",
     "my_number_system": "特定個人情報を扱う所属のシステム",
+    # Learned from earlier campaigns (staff and section draws):
+    "over_reported": "前回のキャンペーンで過大申告（乖離）あり",
+    "open_findings": "前年度以前の指摘が未完了",
 }
 
 
@@ -88,15 +91,26 @@ def _not_done_codes(db, campaign_id):
     return sorted(pinned_selfcheck(db, campaign).not_done_codes) if campaign else []
 
 
+def learned_params(db, campaign_id):
+    """The query parameters of what earlier campaigns teach: the previous campaign, and every earlier one as JSON."""
+    earlier = carryover.earlier_ids(db, campaign_id)
+    return {"previous": earlier[0] if earlier else None, "earlier": json.dumps(earlier)}
+
+
 def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_visited=True):
-    """The section's active staff in scope, weighted by what their self-check suggests."""
+    """The section's active staff in scope, weighted by what their self-check suggests and what earlier
+    campaigns found: 乖離 in the previous campaign, findings of any earlier campaign still open."""
     rows = db.query(
         """
         SELECT s.id, s.employment, sec.my_number, r.id AS response_id,
                (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
                   AND a.out_of_scope = 0 AND a.answer IN (SELECT value FROM json_each(:not_done))) AS not_done,
                (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
-                  AND a.out_of_scope = 0 AND a.answer = '') AS blank
+                  AND a.out_of_scope = 0 AND a.answer = '') AS blank,
+               EXISTS (SELECT 1 FROM observations o WHERE o.staff_id = s.id AND o.campaign_id = :previous
+                         AND o.current = 1 AND o.class = 'over_reported') AS over_reported,
+               EXISTS (SELECT 1 FROM followups f WHERE f.staff_id = s.id AND f.state IN ('open', 'reported')
+                         AND f.campaign_id IN (SELECT value FROM json_each(:earlier))) AS open_findings
         FROM staff s JOIN sections sec ON sec.id = s.section_id
         LEFT JOIN selfcheck_responses r ON r.staff_id = s.id AND r.campaign_id = :campaign
         WHERE s.section_id = :section AND s.retired_at IS NULL
@@ -106,7 +120,7 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
         ORDER BY s.id
         """,
         {"campaign": campaign_id, "section": section_id, "pc_only": int(pc_only), "exclude": int(exclude_visited),
-         "not_done": json.dumps(_not_done_codes(db, campaign_id))},
+         "not_done": json.dumps(_not_done_codes(db, campaign_id)), **learned_params(db, campaign_id)},
     )
     pool = []
     for row in rows:
@@ -115,24 +129,33 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
             "unanswered": row["response_id"] is None or row["blank"] > 0,
             "fiscal_year": row["employment"] == "fiscal_year",
             "my_number": bool(row["my_number"]),
+            "over_reported": bool(row["over_reported"]),
+            "open_findings": bool(row["open_findings"]),
         }
         pool.append(Candidate(row["id"], *weigh(weights, flags)))
     return pool
 
 
 def section_pool(db, campaign_id, weights, *, exclude_visited=True):
-    """Sections with active staff, weighted toward My Number work."""
+    """Sections with active staff, weighted toward My Number work and what earlier campaigns found there."""
     rows = db.query(
         """
-        SELECT sec.id, sec.my_number FROM sections sec
+        SELECT sec.id, sec.my_number,
+               EXISTS (SELECT 1 FROM observations o WHERE o.section_id = sec.id AND o.campaign_id = :previous
+                         AND o.current = 1 AND o.class = 'over_reported') AS over_reported,
+               EXISTS (SELECT 1 FROM followups f WHERE f.section_id = sec.id AND f.state IN ('open', 'reported')
+                         AND f.campaign_id IN (SELECT value FROM json_each(:earlier))) AS open_findings
+        FROM sections sec
         WHERE EXISTS (SELECT 1 FROM staff s WHERE s.section_id = sec.id AND s.retired_at IS NULL)
           AND (:exclude = 0 OR NOT EXISTS (
                 SELECT 1 FROM visits v WHERE v.section_id = sec.id AND v.campaign_id = :campaign))
         ORDER BY sec.id
         """,
-        {"campaign": campaign_id, "exclude": int(exclude_visited)},
+        {"campaign": campaign_id, "exclude": int(exclude_visited), **learned_params(db, campaign_id)},
     )
-    return [Candidate(row["id"], *weigh(weights, {"my_number": bool(row["my_number"])})) for row in rows]
+    return [Candidate(row["id"], *weigh(weights, {"my_number": bool(row["my_number"]),
+                                                  "over_reported": bool(row["over_reported"]),
+                                                  "open_findings": bool(row["open_findings"])})) for row in rows]
 
 
 def record_draw(db, *, campaign_id, kind, section_id, pool, options, user_id):

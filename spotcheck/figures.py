@@ -69,13 +69,15 @@ class GroupStat:
 
 @dataclass(frozen=True)
 class FollowupStat:
-    """Findings by follow-up state; overdue counts open findings past their due date."""
+    """Findings by follow-up state; overdue counts open findings past their due date; carried: earlier
+    campaigns' findings still open (carryover.CarriedCounts), reported beside this year's, never added to them."""
 
     open: int
     reported: int
     closed: int
     withdrawn: int
     overdue: int
+    carried: object = None
 
 
 @dataclass(frozen=True)

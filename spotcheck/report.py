@@ -314,6 +314,8 @@ def _cover(data, kit):
         )
     else:
         summary += "日時を事前に知らせない実地監査は、この報告の時点ではまだ行っていません。"
+    if carried := _carried(data.followups):
+        summary += f"このほか、前年度以前の指摘のうち{_count(carried.total)}件が未完了で、引き続き追跡しています。"
     if data.previous_over_rate is not None:
         summary += f"前回の{OVER_LABEL}率は{_pct(data.previous_over_rate)}でした。"
 
@@ -567,7 +569,17 @@ def _followup_section(data, kit):
     table = Table(rows, colWidths=[WIDTH / 7] * 7)
     table.setStyle(_grid(kit, [("ALIGN", (0, 1), (-1, -1), "CENTER"), ("FONT", (0, 1), (-1, -1), kit.gothic, 10.5, 13), ("TOPPADDING", (0, 1), (-1, -1), 4), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)]))
     note = kit.p("単位は件です。完了率は、取下げを除く指摘のうち改善完了の割合です。「うち回答期限超過」は未報告のうち回答期限を過ぎたものです。", "note")
-    return [CondPageBreak(50 * mm), KeepTogether([kit.p("５　改善状況（フォローアップ）", "heading"), intro, Spacer(1, 1 * mm), table, Spacer(1, 1 * mm), note])]
+    carried = _carried(f)
+    carried_lines = [kit.p(
+        f"前年度からの継続：前年度以前の指摘のうち未完了のものが{_count(carried.total)}件あります（未報告{_count(carried.open)}件・"
+        f"改善報告済{_count(carried.reported)}件、うち回答期限超過{_count(carried.overdue)}件）。上の表には含めず、完了するまで追跡します。",
+        "body")] if carried else []
+    return [CondPageBreak(50 * mm), KeepTogether([kit.p("５　改善状況（フォローアップ）", "heading"), intro, Spacer(1, 1 * mm), table, Spacer(1, 1 * mm), note, *carried_lines])]
+
+
+def _carried(f):
+    """Earlier campaigns' findings still open (carryover.CarriedCounts), or None when there are none."""
+    return f.carried if f.carried is not None and f.carried.total else None
 
 
 def _written(kit, heading, text):

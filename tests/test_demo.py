@@ -147,13 +147,29 @@ def test_benchmark_command_runs_at_tiny_size(tmp_path, monkeypatch, capsys):
 def test_demo_includes_signed_visits_findings_and_follow_ups(app, runner, db):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0 and "デモの実地監査 40 件" in result.output
-    assert db.execute("SELECT count(*) FROM visits WHERE status = 'locked' AND subject_kind = 'person'").fetchone()[0] == 40
+    assert db.execute("SELECT c.code, count(*) FROM visits v JOIN campaigns c ON c.id = v.campaign_id WHERE status = 'locked'"
+                      " AND subject_kind = 'person' GROUP BY 1 ORDER BY 1").fetchall() == [("R5", 12), ("R6", 40)]
     # demo_subjects.py: four signed section visits, two signed and one open contract visit, ten contracts.
     assert db.execute("SELECT subject_kind, status, count(*) FROM visits WHERE subject_kind <> 'person'"
                       " GROUP BY 1, 2 ORDER BY 1, 2").fetchall() == [("contract", "locked", 2), ("contract", "open", 1),
                                                                   ("section", "locked", 4)]
     assert db.execute("SELECT count(*), count(ended_at) FROM contracts").fetchone() == (10, 1)
-    assert db.execute("SELECT count(*) FROM sheets").fetchone()[0] == 46
+    assert db.execute("SELECT count(*) FROM sheets").fetchone()[0] == 46 + 12  # R6's, and the year before's
     states = dict(db.execute("SELECT state, count(*) FROM followups GROUP BY state").fetchall())
     assert states.get("open") and states.get("closed") and states.get("reported")
     assert runner.invoke(args=["verify-chain"]).exit_code == 0
+
+
+def test_demo_shows_the_year_before_carried_over_and_learned_from(app, runner, db):
+    """demo_years.py: R5 (令和5年度) before R6, its open findings carried into R6, R6's draws weighted by them."""
+    from spotcheck import carryover, trends
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert [year.code for year in carryover.chronology(db)] == ["R5", "R6"]
+    assert campaigns.list_campaigns(db)[0]["code"] == "R6"  # still the dashboard's default
+    r6 = campaigns.get_campaign(db, code="R6")
+    assert carryover.counts(db, r6["id"]).total > 0
+    r5_figures, r6_figures = trends.city(db).years
+    assert r5_figures.visits == 12 and r5_figures.answered > 500 and r5_figures.not_done > r6_figures.not_done
+    pools = " ".join(row[0] for row in db.execute("SELECT pool FROM draws WHERE campaign_id = ?", [r6["id"]]))
+    assert "前年度以前の指摘が未完了" in pools

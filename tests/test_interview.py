@@ -254,7 +254,7 @@ def test_verify_interview_command(runner, db, forms, visit):
 def test_demo_visits_have_interviews_and_knowledge_gaps(runner, db):
     assert runner.invoke(args=["demo"]).exit_code == 0
     visits_with = db.execute("SELECT count(*) FROM visit_interviews").fetchone()[0]
-    assert visits_with == 40
+    assert visits_with == 40 + 12  # R6's person visits and the year before's (demo_years.py)
     assert db.execute("SELECT count(*) FROM interview_answers WHERE answer = ''").fetchone()[0] == 0
     gaps = db.execute("SELECT count(*) FROM followups WHERE kind = 'knowledge'").fetchone()[0]
     wrong = db.execute("SELECT count(*) FROM interview_answers WHERE answer = 'wrong'").fetchone()[0]

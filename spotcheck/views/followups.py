@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import followups, photos, roster
+from .. import carryover, followups, photos, roster
 from ..db import get_db
 from ..i18n import translated
 from ..security import roles
@@ -34,11 +34,14 @@ def followup_list():
     db = get_db()
     args = request.args
     section_id = _own_section() or args.get("section", type=int)
-    rows = followups.listing(db, section_id=section_id, state=args.get("state") or None,
-                             overdue=args.get("overdue") == "1")
+    campaign_id = args.get("campaign", type=int)  # 年度: that campaign's follow-ups plus earlier ones still open
+    rows = carryover.with_carried(followups.listing(db, section_id=section_id, state=args.get("state") or None,
+                                                    overdue=args.get("overdue") == "1"), db, campaign_id)
     return render_template("followups/list.html", rows=rows, states=followups.STATES, severity=followups.severity_labels(get_db()),
                            sections=[] if _own_section() else roster.section_choices(db),
-                           counts=followups.counts(db, section_id=section_id))
+                           counts=followups.counts(db, section_id=section_id, campaign_id=campaign_id),
+                           years=carryover.chronology(db)[::-1],
+                           carried=carryover.counts(db, campaign_id, section_id=section_id) if campaign_id else None)
 
 
 @bp.route("/followups/<int:followup_id>")

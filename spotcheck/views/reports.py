@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_login import current_user
 
-from .. import aggregates, audit, campaigns, charts, council, crosscheck, exports, figures, followups, report, roster
+from .. import aggregates, audit, campaigns, carryover, charts, council, crosscheck, exports, figures, followups, report, roster, trends
 from ..campaigns import pinned_onsite
 from ..db import get_db
 from ..security import roles
@@ -58,6 +58,10 @@ def dashboard():
             title="実地監査の結果", public=public),
         section_choices=section_choices, classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
         cell=lambda n: f"{n:,}", rate=_rate, show_sections=show_sections,
+        # Earlier campaigns' follow-ups still open, and every campaign's key figures side by side.
+        carried=carryover.counts(db, campaign["id"], section_id=filters["section_id"]),
+        carried_by_section=carryover.by_section(db, campaign["id"]),
+        trend=trends.city(db, **filters), scale_text=trends.scale_text,
     )
 
 
@@ -216,13 +220,15 @@ def _findings_table(db, campaign, public):
 
 
 def _followups_table(db, campaign, public):
+    """The campaign's follow-ups and, marked 継続, earlier campaigns' still open (as the follow-up list shows them)."""
     header = ["所属", "職員番号", "氏名", "確認項目", "区分", "状態", "回答期限", "期限超過", "改善報告", "報告日時",
-              "再確認の記録", "再確認日時"]
+              "再確認の記録", "再確認日時", "年度", "前年度からの継続"]
     severity = followups.severity_labels(db)
     rows = [[f["section_name"], f["staff_no"], f["person_name"], f["check_title"], severity(f),
              followups.STATES[f["state"]], exports.Moment(f["due_on"]), "超過" if f["overdue"] else "", f["report"],
-             exports.Moment(f["reported_at"]), f["confirmation"], exports.Moment(f["confirmed_at"])]
-            for f in followups.listing(db, campaign_id=campaign["id"])]
+             exports.Moment(f["reported_at"]), f["confirmation"], exports.Moment(f["confirmed_at"]), f["year"],
+             "継続" if f["carried"] else ""]
+            for f in carryover.with_carried(followups.listing(db), db, campaign["id"])]
     return "フォローアップ", header, rows
 
 

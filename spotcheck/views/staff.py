@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-from .. import followups, roster, selfcheck, visits
+from .. import carryover, followups, roster, selfcheck, trends, visits
 from ..db import get_db
 from ..security import roles
 
@@ -48,6 +48,9 @@ def staff_detail(staff_id):
         # Section heads see findings once issued, never the audit team's visit list.
         visits=visits.list_visits(db, staff_id=staff_id) if audit_team else [],
         followups=followups.listing(db, staff_id=staff_id), states=followups.STATES, severity=followups.severity_labels(get_db()),
+        # Year over year (the audit team's view: visits and 乖離 are theirs to compare).
+        trend=trends.person(db, staff_id) if audit_team else None, scale_text=trends.scale_text,
+        years=carryover.year_labels(db),
     )
 
 
