@@ -78,7 +78,9 @@ ACTIONS = {
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
 COMMAND, AUTOMATIC, ANONYMOUS = "コマンド", "自動（署名による確定）", "未ログイン"
-NO_USER = {("followup", "open"): AUTOMATIC, ("followup", "withdraw"): AUTOMATIC, ("user", "login_failed"): ANONYMOUS}
+    "class": "指摘の区分",
+    "test": "テスト", "taken_on": "実施日",
+}
 
 FIELDS = {
     "check": "確認項目", "result": "結果", "remark": "所見", "comment": "総評", "staff_id": "職員ID",
@@ -101,6 +103,7 @@ FIELDS = {
     "note": "メモ", "area": "場所", "found_count": "発見台数",
     "question": "質問", "answer": "判定", "questions": "出題した質問", "chosen": "抽選した質問（順）",
     "class": "指摘の区分",
+    "test": "テスト", "taken_on": "実施日",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}

@@ -186,15 +186,16 @@ def _checks_table(db, campaign, public):
 
 
 def _sections_table(db, campaign, public):
-    header = ["所属", "対象者", "回答者", "監査数", "過大申告", "指摘", "未完了"]
+    header = ["所属", "対象者", "回答者", "不在（病休等）", "監査数", "過大申告", "指摘", "未完了"]
     if public:
         t = _figures(db, campaign)[1].sections
-        rows = [[g.label, t.people[i], t.answered[i], t.visits[i], t.over[i], t.findings[i], t.open[i]]
+        rows = [[g.label, t.people[i], t.answered[i], t.absent[i], t.visits[i], t.over[i], t.findings[i], t.open[i]]
                 for i, g in enumerate(t.rows)]
         return "所属別集計", header, rows
     sections = {s["id"]: (s["code"], s["name"]) for s in roster.section_choices(db)}
-    header = ["所属コード", "所属名", "対象者", "回答者", "監査数", "自己申告「できている」", "うち過大申告", "指摘", "未完了"]
-    rows = [[*sections.get(r["key"], ("", "")), r["people"], r["answered"], r["visits"],
+    header = ["所属コード", "所属名", "対象者", "回答者", "不在（病休等）", "監査数", "自己申告「できている」", "うち過大申告",
+              "指摘", "未完了"]
+    rows = [[*sections.get(r["key"], ("", "")), r["people"], r["answered"], r["absent"], r["visits"],
              r["claims_done"], r["over_reported"], r["findings"], r["open_followups"]]
             for r in sorted(aggregates.groups(db, campaign, by="section_id"), key=lambda r: sections.get(r["key"], ("",)))]
     return "所属別集計", header, rows
