@@ -78,9 +78,7 @@ ACTIONS = {
 
 # Who acted when an entry names no user: a command on the server, unless the entry says otherwise.
 COMMAND, AUTOMATIC, ANONYMOUS = "コマンド", "自動（署名による確定）", "未ログイン"
-    "class": "指摘の区分",
-    "test": "テスト", "taken_on": "実施日",
-}
+NO_USER = {("followup", "open"): AUTOMATIC, ("followup", "withdraw"): AUTOMATIC, ("user", "login_failed"): ANONYMOUS}
 
 FIELDS = {
     "check": "確認項目", "result": "結果", "remark": "所見", "comment": "総評", "staff_id": "職員ID",
