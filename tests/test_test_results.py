@@ -198,3 +198,23 @@ def test_cli_dry_run_writes_nothing_and_import_writes(app, runner, db, city, tmp
 def test_test_name_is_compared_after_normalising_spaces():
     assert test_results.test_name(" 個人情報保護\u3000\u3000確認テスト ") == PRIVACY
     assert test_followups.CODE_PREFIX == "test:"
+
+
+def test_person_page_and_not_passed_list(client, login, db, city):
+    run(db, [["000101", MY_NUMBER, "2024-05-01", "40", "不合格"], ["000102", MY_NUMBER, "2024-05-01", "90", "合格"],
+             ["000101", PRIVACY, "2024-05-02", "", "合格"]])
+    login("admin")
+    staff_id = db.execute("SELECT id FROM staff WHERE staff_no = '000101'").fetchone()[0]
+    page = client.get(f"/staff/{staff_id}").get_data(as_text=True)
+    assert "未合格（最新の受験が不合格）" in page and "令和6年5月1日" in page
+    listing = client.get("/tests").get_data(as_text=True)
+    assert "鈴木 一郎" in listing and "髙橋 花子" not in listing
+    assert "鈴木 一郎" not in client.get(f"/tests?test={PRIVACY}").get_data(as_text=True)
+    dashboard = client.get(f"/dashboard?campaign={city['id']}").get_data(as_text=True)
+    assert "理解度テスト" in dashboard and "合格していない職員" in dashboard
+
+
+@pytest.mark.parametrize("role, status", [("section_head", 403), ("viewer", 403), ("auditor", 200)])
+def test_not_passed_list_is_for_the_audit_team(client, login, city, role, status):
+    login(role, section_code="0101" if role == "section_head" else None)
+    assert client.get("/tests").status_code == status

@@ -17,6 +17,7 @@ from . import admin, auth, followups, forms_editor, main, reports, sheets, staff
 from . import contracts as contracts_views
 from . import devices, subjects
 from . import interview
+from . import tests as tests_views
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -54,6 +55,7 @@ def register_blueprints(app):
         app.register_blueprint(blueprint)
     app.register_blueprint(subjects.bp)
     app.register_blueprint(interview.bp)
+    app.register_blueprint(tests_views.bp)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from flask_login import current_user
 
 from .. import aggregates, audit, campaigns, charts, council, crosscheck, exports, figures, followups, report, roster
+from .. import test_status
 from ..campaigns import pinned_onsite
 from ..db import get_db
 from ..security import roles
@@ -58,6 +59,7 @@ def dashboard():
             title="実地監査の結果", public=public),
         section_choices=section_choices, classes=crosscheck.LABELS, export_labels=EXPORT_LABELS,
         cell=lambda n: f"{n:,}", rate=_rate, show_sections=show_sections,
+        test_counts=test_status.counts_by_test(db),
     )
 
 
