@@ -15,7 +15,7 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import auth, campaigns, config, demo_contracts, demo_devices, demo_subjects, demo_visits, imports
+from . import auth, campaigns, config, demo_contracts, demo_devices, demo_subjects, demo_tests, demo_visits, imports
 from .importing import COUNT_LABELS
 
 SEED = "spotcheck-demo-2024"
@@ -367,6 +367,7 @@ def load(db, checklists, instance_path):
         db, campaign, checklists, [users["auditor1"][0], users["auditor2"][0]], config.defaults()["FOLLOWUP_DAYS"],
         config.defaults()["SECTION_DRAW_WEIGHTS"], config.defaults()["CONTRACT_DRAW_WEIGHTS"])
     lines += demo_devices.load_devices(db, users["auditor1"][0], admin_id)
+    lines += demo_tests.load_tests(db, campaign, SELFCHECK_HEADER, admin_id, max_rows)
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
         lines.append("すべて変更なし: 前回読み込んだデモデータと同じ内容です。")
 
@@ -396,7 +397,7 @@ def _describe(plan):
 
 def _real_imports(db):
     """Files other than the demo's that were imported here: the demo roster would retire their people."""
-    demo_names = {name for name, _ in FILES.values()} | demo_contracts.FILENAMES
+    demo_names = {name for name, _ in FILES.values()} | demo_contracts.FILENAMES | demo_tests.FILENAMES
     return [row[0] for row in db.execute("SELECT DISTINCT filename FROM imports") if row[0] not in demo_names]
 
 
