@@ -41,7 +41,9 @@ LABELS = {
 }
 # What an audit-log entry about purged data may still say: codes, ids of records, digests — no names or text.
 KEPT_LOG_KEYS = {"check", "role", "photo_id", "sha256", "supersedes", "draw_id", "severity", "state", "visit_id",
-                 "amended_by", "result", "pool_digest", "seed", "method", "kind"}
+                 "amended_by", "result", "pool_digest", "seed", "method", "kind",
+                 # A test follow-up's entries name only the test and its date; the follow-up itself becomes anonymous.
+                 "test", "taken_on"}
 PLACEHOLDER = "#section-{section_id}"  # '#' is never in an imported staff number, so no import can match it
 
 

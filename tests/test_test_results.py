@@ -218,3 +218,20 @@ def test_person_page_and_not_passed_list(client, login, db, city):
 def test_not_passed_list_is_for_the_audit_team(client, login, city, role, status):
     login(role, section_code="0101" if role == "section_head" else None)
     assert client.get("/tests").status_code == status
+
+
+def test_retention_removes_old_attempts_and_the_persons_trace_in_test_followups(app, db, city):
+    from datetime import date
+
+    from spotcheck import retention
+    run(db, [["000101", MY_NUMBER, "2024-05-01", "40", "不合格"], ["000102", MY_NUMBER, "2024-05-01", "90", "合格"]])
+    years = {"campaign_years": 5, "retirement_years": 5}
+    assert retention.plan(db, date(2030, 3, 31), instance=app.instance_path, **years).tests == ()
+    planned = retention.plan(db, date(2030, 4, 1), instance=app.instance_path, **years)
+    assert len(planned.tests) == 2 and len(planned.followups) == 1 and planned.counts["tests"] == 2
+    retention.purge(db, planned, instance=app.instance_path, **years)
+    assert db.execute("SELECT count(*) FROM test_attempts").fetchone()[0] == 0
+    [row] = followups_of(db)
+    person = db.execute("SELECT staff_no FROM staff WHERE id = ?", [row["staff_id"]]).fetchone()[0]
+    assert row["finding"] == "" and person.startswith("#section-") and row["state"] == "open"
+    assert retention.plan(db, date(2030, 4, 1), instance=app.instance_path, **years).empty
