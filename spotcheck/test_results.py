@@ -1,6 +1,7 @@
 """Understanding-test results (理解度テスト結果): importing the city's file of attempts, one row per attempt."""
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 from . import clock, test_followups, texts
@@ -75,7 +76,12 @@ def plan_import(db, data, filename, *, max_rows=200_000, due_days=None):
         notices.append(f"キャンペーンがないため、不合格の {moves.no_campaign} 人のフォローアップは開きません"
                        "（キャンペーンを作成してから取り込み直してください）。")
     return Plan("test_results", filename, file_digest(data), counts, notices + pad.notice("職員番号"),
-                payload={"attempts": tuple(attempts), "due_days": dict(due_days or defaults()["FOLLOWUP_DAYS"])})
+                payload={"attempts": tuple(attempts), "due_days": dict(due_days or _followup_days())})
+
+
+def _followup_days():
+    """The configured FOLLOWUP_DAYS (the import kinds share one plan signature, so it is read here), else the default."""
+    return current_app.config["FOLLOWUP_DAYS"] if has_app_context() else defaults()["FOLLOWUP_DAYS"]
 
 
 def _attempt(row, index, pad, people, problems, seen, today):

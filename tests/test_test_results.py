@@ -235,3 +235,34 @@ def test_retention_removes_old_attempts_and_the_persons_trace_in_test_followups(
     person = db.execute("SELECT staff_no FROM staff WHERE id = ?", [row["staff_id"]]).fetchone()[0]
     assert row["finding"] == "" and person.startswith("#section-") and row["state"] == "open"
     assert retention.plan(db, date(2030, 4, 1), instance=app.instance_path, **years).empty
+
+
+def test_the_followup_due_date_follows_the_configured_days(app, db, city):
+    app.config["FOLLOWUP_DAYS"] = {"nonconformity": 10, "major": 3}
+    with app.app_context():
+        run(db, [["000101", MY_NUMBER, "2024-05-01", "40", "不合格"]])
+    assert followups_of(db)[0]["due_on"] == "2024-05-11"
+
+
+@pytest.mark.parametrize("data, name", [
+    (b"\x00\x01\x02garbage\xff\xfe" * 50, "結果.csv"),
+    (b"PK\x03\x04not really a workbook", "結果.xlsx"),
+    ("職員番号,テスト名,実施日,得点,合否\r\n000101,テスト,2024-05-01,80,合格\r\n".encode("utf-16"), "結果.csv"),
+])
+def test_hostile_or_unreadable_files_import_nothing(db, city, data, name):
+    with pytest.raises(ImportRejected) as caught:
+        imports.plan(db, "test_results", data, name, max_rows=100)
+    assert caught.value.messages and all(isinstance(m, str) for m in caught.value.messages)
+    assert db.execute("SELECT count(*) FROM test_attempts").fetchone()[0] == 0
+
+
+def test_a_formula_in_an_xlsx_cell_is_refused_not_run(db, city):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["000101", "=HYPERLINK(\"http://evil.example\",\"テスト\")", "2024-05-01", 80, "合格"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ImportRejected) as caught:
+        imports.plan(db, "test_results", out.getvalue(), "結果.xlsx", max_rows=100)
+    assert any("テスト名" in m or "数式" in m for m in caught.value.messages), caught.value.messages
