@@ -122,3 +122,17 @@ def test_absent_people_are_left_out_of_the_draw_and_the_record_says_so(client, l
     assert away not in [entry[0] for entry in json.loads(row[0])] and len(json.loads(row[0])) == 3
     page = client.get(f"/draws/{draw_id}").get_data(as_text=True)
     assert "不在（病休等）とされた 1 人は抽選の対象から除きました" in page and "田中 三郎" in page
+
+
+def test_a_section_visit_counts_people_on_leave_apart_from_unsubmitted(db, marked, forms):
+    from spotcheck import subjects
+    from spotcheck.campaigns import pinned_selfcheck
+    campaign, _plan = marked
+    sheet = pinned_selfcheck(db, campaign)
+    checklist = forms.section
+    code = next(c.code for c in checklist.checks if any(no <= 20 for no in c.verifies))
+    flags = {"uses_pc": True, "my_number": False, "outsourced": True}
+    tallies = subjects.live_tallies(db, campaign["id"], section(db, "0101"), sheet, checklist, [code], flags)
+    text = tallies[code][0].text
+    # 総務課: 000101 and 000105 answered, 000104 is on leave, 000106 sent nothing.
+    assert "未提出 1人" in text and "不在（病休等） 1人" in text, text
