@@ -60,5 +60,11 @@ def test_import_preview_confirm_and_the_person_page(open_page, city_with_campaig
     expect(page.get_by_role("link", name="理解度テスト不合格（マイナンバー理解度テスト）")).to_be_visible()
     tests.scroll_into_view_if_needed()
     screenshot(page, "tests-03-person")
+    page.goto("/dashboard")
+    card = page.locator("section.tests-card")
+    expect(card).to_contain_text("マイナンバー理解度テスト")
+    expect(card.get_by_role("link", name="合格していない職員（所属別・一覧）")).to_be_visible()
+    card.scroll_into_view_if_needed()
+    screenshot(page, "tests-04-dashboard")
     # Nothing on the page is wider than the tablet.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1180
