@@ -7,6 +7,7 @@ Measures in `tallies` (subject → value):
   scope      ''          → 'people'        who was to answer (active PC users) when the answers were imported
   response   ''          → 'answered'      people who sent a self-check
                          → 'not_done'      of those, people with at least one ③/C/D
+                         → 'absent'        people marked on leave (状況), with no answers: not 未回答
                          → 'answers', 'not_done_answers'   answers in scope, and those that are ③/C/D
   answer     item no     → answer code     the self-check distribution
   visit      ''          → 'locked'        visits done; 'observed', 'claims_done', 'over_reported' per visit
@@ -53,10 +54,13 @@ def _add(db, campaign_id, counts, sign=1):
         )
 
 
-def recount_answers(db, campaign_id, answers_by_staff, not_done_codes):
-    """Replace the campaign's answer tallies; `answers_by_staff` is {staff_id: {item: (answer, flag)}}."""
+def recount_answers(db, campaign_id, answers_by_staff, not_done_codes, absent=()):
+    """Replace the campaign's answer tallies; `answers_by_staff` is {staff_id: {item: (answer, flag)}},
+    `absent` the staff ids marked on leave (counted apart, never as answered)."""
     people = {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, section_id, employment FROM staff")}
     counts = Counter()
+    for staff_id in absent:
+        counts[("response", "", "absent", *people[staff_id])] += 1
     for staff_id, answers in answers_by_staff.items():
         section_id, employment = people[staff_id]
         counts[("response", "", "answered", section_id, employment)] += 1
@@ -225,6 +229,7 @@ def groups(db, campaign, *, by, section_id=None, employment=None, pop=None):
             "key": key,
             "people": people.get(key, 0),
             "answered": answered.get("answered", 0),
+            "absent": answered.get("absent", 0),
             "not_done_people": answered.get("not_done", 0),
             "answers": answered.get("answers", 0),
             "not_done": answered.get("not_done_answers", 0),
@@ -264,12 +269,14 @@ def summary(db, campaign, *, section_id=None, employment=None, pop=None):
     cid = campaign["id"]
     filters = {"section_id": section_id, "employment": employment}
     visited = tally(db, cid, "visit", **filters).get("", {})
+    responses = tally(db, cid, "response", **filters).get("", {})
     visited_sections = db.execute(
         "SELECT count(*) FROM tallies WHERE campaign_id = ? AND measure = 'visit' AND value = 'locked'"
         " AND section_id <> ? AND employment = ?", [cid, ALL_SECTIONS, ALL_EMPLOYMENT]).fetchone()[0]
     return {
         "staff_in_scope": staff_in_scope(db, **filters, pop=pop if pop is not None else population(db, cid)),
-        "answered": tally(db, cid, "response", **filters).get("", {}).get("answered", 0),
+        "answered": responses.get("answered", 0),
+        "absent": responses.get("absent", 0),
         "visits": visited.get("locked", 0),
         "sections_visited": visited_sections,
         "sections_total": db.execute("SELECT count(*) FROM sections").fetchone()[0],

@@ -431,5 +431,7 @@ COMMANDS = (
 
 def init_app(app):
     """Register the commands with `flask --app app …`."""
-    for command in COMMANDS:
+    from .cli_tests import COMMANDS as TEST_COMMANDS  # imports this module: registered here, not at the top
+
+    for command in COMMANDS + TEST_COMMANDS:
         app.cli.add_command(command)

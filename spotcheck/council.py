@@ -49,7 +49,8 @@ def report_data(db, campaign, *, public=False, min_group=30):
         title=TITLE.format(year=format_fiscal_year(campaign["fiscal_year"] or now().year)) + (PUBLIC_SUFFIX if public else ""),
         campaign_title=campaign["title"], fiscal_year=campaign["fiscal_year"] or now().year,
         previous_campaign_title=previous["title"] if previous else None, issued_on=now().date(),
-        staff_in_scope=summary["staff_in_scope"], answered=summary["answered"], visits=summary["visits"],
+        staff_in_scope=summary["staff_in_scope"], answered=summary["answered"], absent=summary["absent"],
+        visits=summary["visits"],
         sections_visited=summary["sections_visited"], sections_total=summary["sections_total"],
         findings=findings[0] or 0, major_findings=findings[1] or 0,
         claims_done=summary["claims_done"], over_reported=summary["over_reported"],
@@ -101,7 +102,8 @@ def pooled(groups, min_people, label):
     small = [g for g in groups if g.people < min_people]
     if not small:
         return groups
-    fields = ("people", "answered", "not_done", "visits", "observed", "over_reported", "findings", "open_followups")
+    fields = ("people", "answered", "not_done", "visits", "observed", "over_reported", "findings", "open_followups",
+              "absent")
     pooled = GroupStat(
         f"{label}（{len(small)}）", **{name: sum(getattr(g, name) for g in small) for name in fields},
         claims_done=None if any(g.claims_done is None for g in small) else sum(g.claims_done for g in small))
@@ -116,7 +118,7 @@ def _scales(item_rows):
 def _group(row, label):
     return GroupStat(label, row["people"], row["answered"], row["not_done_people"], row["visits"],
                             row["observed"], row["over_reported"], row["findings"], row["open_followups"],
-                            claims_done=row["claims_done"])
+                            claims_done=row["claims_done"], absent=row["absent"])
 
 
 def _rate(row, part, whole):

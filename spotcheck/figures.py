@@ -65,6 +65,7 @@ class GroupStat:
     open_followups: int
     claims_done: int | None = None
     previous_over_rate: float | None = None
+    absent: int = 0  # people marked on leave (病休等) in the self-check: neither answered nor 未回答
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class ReportData:
     subjects: object = None  # subject_figures.SubjectResults: how the section and contract audits fared
     interview: object = None  # interview_figures.InterviewFigures: the on-site knowledge questions, item by item
     out_of_scope_violations: int = 0  # answered 「該当しない」 yet a finding on site (申告対象外だが違反あり)
+    absent: int = 0  # people on leave (病休等) who did not answer, counted apart from 未回答
 
 
 
@@ -164,6 +166,7 @@ class GroupTable:
     over: tuple
     findings: tuple
     open: tuple
+    absent: tuple = ()  # people on leave (病休等), protected like every other column
     merged: tuple = ()  # labels of the groups shown together because one had fewer than five people
 
     @property
@@ -337,7 +340,7 @@ def merge_small(groups):
 
     merged = GroupStat(
         label="・".join(g.label for g in pool),
-        **{name: total(name) for name in ("people", "answered", "not_done", "visits", "observed", "over_reported", "findings", "open_followups")},
+        **{name: total(name) for name in ("people", "answered", "not_done", "visits", "observed", "over_reported", "findings", "open_followups", "absent")},
         claims_done=None if any(g.claims_done is None for g in pool) else total("claims_done"),
         previous_over_rate=None,
     )
@@ -361,10 +364,11 @@ def _protect_groups(groups, merge=False):
     """
     groups, merged = merge_small(groups) if merge else (tuple(groups), ())
     values = [
-        [g.people, g.answered, g.not_done, g.visits, g.observed, g.claims_done or 0, g.over_reported, g.findings, g.open_followups]
+        [g.people, g.answered, g.not_done, g.visits, g.observed, g.claims_done or 0, g.over_reported, g.findings, g.open_followups,
+         g.absent]
         for g in groups
     ]
-    force = [(r, c) for r, g in enumerate(groups) if 0 < g.people < disclosure.MIN_CELL for c in range(1, 9)]
+    force = [(r, c) for r, g in enumerate(groups) if 0 < g.people < disclosure.MIN_CELL for c in range(1, 10)]
     texts = protect_table(values, rows=False, columns=True, force=force)
-    columns = [tuple(col) for col in zip(*texts)] if texts else [() for _ in range(9)]
+    columns = [tuple(col) for col in zip(*texts)] if texts else [() for _ in range(10)]
     return GroupTable(groups, *columns, merged=merged)

@@ -10,15 +10,20 @@ from .sqlite import immediate
 
 STATES = {"open": "指摘", "reported": "改善報告済み（再確認待ち）", "closed": "完了", "withdrawn": "取り下げ（訂正）"}
 ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で完了", "reopen": "再確認で指摘に戻す",
-           "withdraw": "訂正により取り下げ"}
+           "withdraw": "訂正により取り下げ", "open_test": "理解度テストの不合格で指摘",
+           "close_passed": "理解度テストの合格で完了"}
 MAX_TEXT = 2000
 # A follow-up names the person and section as the signed record froze them (the visit_people view).
-SIGNED_NAMES = ("p.person_name, p.staff_no, p.kana, p.section_name,"
+# A failed test's follow-up has no visit: it names the person and section as the roster has them now.
+SIGNED_NAMES = ("coalesce(p.person_name, ts.name) AS person_name, coalesce(p.staff_no, ts.staff_no) AS staff_no,"
+                " coalesce(p.kana, ts.kana) AS kana, coalesce(p.section_name, tsec.name) AS section_name,"
                 # A section's or contract's finding has no person: the screens name the subject instead.
                 " (SELECT v.subject_kind FROM visits v WHERE v.id = f.visit_id) AS subject_kind,"
                 " (SELECT k.contract_no || ' ' || k.title FROM visits v JOIN contracts k ON k.id = v.contract_id"
                 " WHERE v.id = f.visit_id) AS contract_label")
-SIGNED_JOINS = "JOIN visit_people p ON p.visit_id = f.visit_id"
+SIGNED_JOINS = ("LEFT JOIN visit_people p ON p.visit_id = f.visit_id"
+                " LEFT JOIN staff ts ON f.visit_id IS NULL AND ts.id = f.staff_id"
+                " LEFT JOIN sections tsec ON f.visit_id IS NULL AND tsec.id = f.section_id")
 
 
 class FollowupError(ValueError):
@@ -70,7 +75,7 @@ def severity_labels(db):
 def get(db, followup_id):
     """One follow-up with its section, person and visit, or None."""
     rows = list(db.query(
-        f"SELECT f.*, {SIGNED_NAMES}, p.section_code FROM followups f {SIGNED_JOINS} WHERE f.id = ?",
+        f"SELECT f.*, {SIGNED_NAMES}, coalesce(p.section_code, tsec.code) AS section_code FROM followups f {SIGNED_JOINS} WHERE f.id = ?",
         [followup_id]))
     return rows[0] if rows else None
 

@@ -21,6 +21,9 @@ COUNT_LABELS = {
     "retired": "退職扱い",
     "new_sections": "新しい所属",
     "ended": "終了扱い",
+    "absent": "不在（病休等）",
+    "followups_opened": "開くフォローアップ",
+    "followups_closed": "合格で完了するフォローアップ",
 }
 
 

@@ -981,6 +981,89 @@ def followup_reminders(db):
     )
 
 
+@migrations(name="0021_test_results_and_absence", transactional=False)
+def test_results_and_absence(db):
+    """Understanding-test attempts, follow-ups no visit opened (a failed test), and the self-check's absence marker."""
+    # The same rebuild as 0017: foreign keys off, one transaction, a full foreign_key_check before commit.
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            _test_results_and_absence(db)
+            if db.execute("PRAGMA foreign_key_check").fetchall():
+                raise sqlite3.IntegrityError("FOREIGN KEY constraint failed after widening follow-ups")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
+def _test_results_and_absence(db):
+    """The body of step 0022, inside its transaction."""
+    db.execute(
+        """
+        CREATE TABLE test_attempts (
+            id INTEGER PRIMARY KEY,
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            test_name TEXT NOT NULL,
+            taken_on TEXT NOT NULL,
+            score INTEGER,
+            passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+            import_id INTEGER REFERENCES imports(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            -- One attempt per person, test and day: the latest attempt decides, so a day must order them.
+            UNIQUE (staff_id, test_name, taken_on)
+        )
+        """
+    )
+    db.execute("CREATE INDEX test_attempts_test ON test_attempts(test_name, staff_id)")
+    # 病休・休職・育休・産休・長期研修・その他不在: a row with no answers, counted apart from 未回答.
+    db.execute("ALTER TABLE selfcheck_responses ADD COLUMN absence TEXT CHECK (absence IS NULL OR absence IN"
+               " ('sick_leave', 'leave_of_absence', 'childcare_leave', 'maternity_leave', 'long_training', 'other'))")
+    db.execute(
+        f"""
+        CREATE TABLE followups_tests (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER REFERENCES visits(id),  -- NULL: opened by a failed test, not by a visit
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            staff_id INTEGER REFERENCES staff(id),
+            check_code TEXT NOT NULL,
+            check_title TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('nonconformity', 'major')),
+            finding TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'reported', 'closed', 'withdrawn')),
+            due_on TEXT NOT NULL,
+            report TEXT NOT NULL DEFAULT '',
+            reported_by INTEGER REFERENCES users(id),
+            reported_at TEXT,
+            report_photo TEXT,
+            report_thumb TEXT,
+            report_photo_sha256 TEXT,
+            confirmation TEXT NOT NULL DEFAULT '',
+            confirmed_by INTEGER REFERENCES users(id),
+            confirmed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            employment TEXT,
+            kind TEXT NOT NULL DEFAULT 'check' CHECK (kind IN ('check', 'knowledge', 'test')),
+            test_name TEXT,                     -- kind 'test': the test whose later pass completes it
+            closed_by_attempt INTEGER REFERENCES test_attempts(id),  -- the passing attempt that completed it
+            CHECK ((visit_id IS NULL) = (kind = 'test')),
+            CHECK (kind <> 'test' OR (test_name IS NOT NULL AND staff_id IS NOT NULL)),
+            UNIQUE (visit_id, check_code)
+        )
+        """
+    )
+    columns = FOLLOWUP_COLUMNS + ", kind"
+    db.execute(f"INSERT INTO followups_tests ({columns}) SELECT {columns} FROM followups")
+    db.execute("DROP TABLE followups")
+    db.execute("PRAGMA legacy_alter_table = ON")
+    db.execute("ALTER TABLE followups_tests RENAME TO followups")
+    db.execute("PRAGMA legacy_alter_table = OFF")
+    db.execute("CREATE INDEX followups_section ON followups(section_id, state)")
+    db.execute("CREATE INDEX followups_staff ON followups(staff_id)")
+    db.execute("CREATE INDEX followups_employment ON followups(campaign_id, employment, state)")
+
+
 def apply(db):
     """Bring the database schema up to date; a no-op when it already is."""
     migrations.apply(db)

@@ -302,6 +302,8 @@ def _cover(data, kit):
         f"{format_fiscal_year(data.fiscal_year)}は、セルフチェックシートの対象職員{_people(data.staff_in_scope)}人のうち"
         f"{_people(data.answered)}人（{answered_rate}）が回答しました。"
     )
+    if data.absent:
+        summary += f"このほか、病休・休職等で不在だった職員が{_people(data.absent)}人います（未回答には含めていません）。"
     if data.visits:
         summary += (
             f"その後、日時を事前に知らせない実地監査を全{_count(data.sections_total)}所属のうち"
@@ -535,19 +537,19 @@ def _checks_section(data, table, kit, fonts):
 def _group_section(kit, heading, name, t, long=False):
     """A table per 任用区分 or per section: people, answers, visits, over-reporting, findings."""
     groups, by_claims = t.rows, t.by_claims
-    head = [name, "対象者\n（人）", "回答者\n（人）", "回答率", "できていない\n回答がある\n人の割合", "実地確認\n（人）",
+    head = [name, "対象者\n（人）", "回答者\n（人）", "不在\n（病休等）", "回答率", "できていない\n回答がある\n人の割合", "実地確認\n（人）",
             "過大申告\n（件）", "過大\n申告率" + ("" if by_claims else "\n（確認\n件数比）"), "指摘\n（件）", "改善未了\n（件）"]
     rows = [[_head(kit, h) for h in head]]
     for i, g in enumerate(groups):
         rates = (t.answered_rate(i).text, t.not_done_rate(i).text)
-        rows.append([kit.p(g.label, "name"), t.people[i], t.answered[i], *rates, t.visits[i], t.over[i], t.over_rate(i).text,
+        rows.append([kit.p(g.label, "name"), t.people[i], t.answered[i], t.absent[i], *rates, t.visits[i], t.over[i], t.over_rate(i).text,
                      t.findings[i], t.open[i]])
     if not groups:
-        rows.append([kit.p("該当するデータがありません。", "name")] + [""] * 9)
-    widths = [None, 14 * mm, 14 * mm, 14 * mm, 19 * mm, 14 * mm, 14 * mm, 14 * mm, 13 * mm, 14 * mm]
+        rows.append([kit.p("該当するデータがありません。", "name")] + [""] * 10)
+    widths = [None, 13 * mm, 13 * mm, 13 * mm, 13 * mm, 17 * mm, 13 * mm, 13 * mm, 13 * mm, 12 * mm, 13 * mm]
     widths[0] = WIDTH - sum(w for w in widths if w)
     table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(_grid(kit))
+    table.setStyle(_grid(kit, [("SPAN", (0, 1), (-1, 1))] if not groups else []))  # the empty note on one line
     intro = []
     if long:
         intro = [kit.p("所属ごとの状況です（個人名は掲載していません）。対象者が5人未満の所属は、人数を「<5」とし、内訳を表示していません。", "body")]

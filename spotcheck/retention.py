@@ -38,10 +38,13 @@ LABELS = {
     "staff": "退職者の名簿情報",
     "devices": "管理外の機器の使用者・メモ・ラベル写真",
     "files": "ファイル",
+    "tests": "理解度テストの結果",
 }
 # What an audit-log entry about purged data may still say: codes, ids of records, digests — no names or text.
 KEPT_LOG_KEYS = {"check", "role", "photo_id", "sha256", "supersedes", "draw_id", "severity", "state", "visit_id",
-                 "amended_by", "result", "pool_digest", "seed", "method", "kind"}
+                 "amended_by", "result", "pool_digest", "seed", "method", "kind",
+                 # A test follow-up's entries name only the test and its date; the follow-up itself becomes anonymous.
+                 "test", "taken_on"}
 PLACEHOLDER = "#section-{section_id}"  # '#' is never in an imported staff number, so no import can match it
 
 
@@ -68,6 +71,7 @@ class Plan:
     staff: tuple[int, ...]
     devices: tuple[int, ...]  # settled (移行・撤去) devices whose user, notes and label photo go
     files: tuple[str, ...]  # relative to the instance folder
+    tests: tuple[int, ...] = ()  # test attempts taken in a fiscal year whose period is over
 
     @property
     def counts(self) -> dict[str, int]:
@@ -114,11 +118,16 @@ def plan(db, today: date, *, instance, campaign_years=5, retirement_years=5) -> 
                                                   visits), visits)),
         signatures=db.execute(_in("SELECT count(*) FROM signatures WHERE visit_id IN ({})", visits), visits).fetchone()[0],
         photos=_ids(db, "SELECT id FROM photos WHERE visit_id IN ({}) ORDER BY id", visits),
-        followups=_ids(db, "SELECT id FROM followups WHERE visit_id IN ({}) ORDER BY id", visits),
+        # A failed test's follow-up has no visit: it goes with its campaign, unless a purge already made it anonymous.
+        followups=_ids(db, "SELECT id FROM followups WHERE visit_id IN ({}) ORDER BY id", visits) + _ids(
+            db, "SELECT id FROM followups WHERE visit_id IS NULL AND campaign_id IN ({})"
+            " AND staff_id NOT IN (SELECT staff_id FROM purged_staff) ORDER BY id", expired),
         responses=_ids(db, "SELECT id FROM selfcheck_responses WHERE campaign_id IN ({}) ORDER BY id", expired),
         draws=_ids(db, "SELECT id FROM draws WHERE campaign_id IN ({}) AND kind = 'staff' AND pool <> '[]' ORDER BY id",
                    expired),
         staff=staff, devices=devices, files=_files(db, Path(instance), visits) + _device_files(db, Path(instance), devices),
+        tests=tuple(attempt_id for attempt_id, taken_on in db.execute("SELECT id, taken_on FROM test_attempts ORDER BY id")
+                    if fiscal_year(date.fromisoformat(taken_on)) <= last_campaign),
     )
 
 
@@ -144,9 +153,14 @@ def purge(db, planned: Plan, *, instance, user_id=None, campaign_years=5, retire
         _blank_visits(db, planned, purge_id, stamp)
         _blank_staff(db, planned.staff, purge_id)
         _blank_devices(db, planned.devices)
+        _blank_test_followups(db, planned.followups, purge_id, stamp)
+        db.conn.executemany("UPDATE followups SET closed_by_attempt = NULL WHERE closed_by_attempt = ?",
+                            [(i,) for i in planned.tests])
+        db.conn.executemany("DELETE FROM test_attempts WHERE id = ?", [(i,) for i in planned.tests])
         db.conn.executemany("DELETE FROM selfcheck_responses WHERE id = ?", [(i,) for i in planned.responses])
         # The pool and the pick name people; a section draw's pool names sections only and stays verifiable.
-        db.conn.executemany("UPDATE draws SET pool = '[]', chosen_id = 0 WHERE id = ?", [(i,) for i in planned.draws])
+        db.conn.executemany("UPDATE draws SET pool = '[]', chosen_id = 0, options = json_remove(options, '$.absent_excluded')"
+                            " WHERE id = ?", [(i,) for i in planned.draws])
         _strip_log(db, planned)
         audit.record(db, user_id=user_id, action="purge", entity="retention", entity_id=purge_id,
                      after={"cutoff": planned.cutoff.isoformat(), **planned.counts})
@@ -218,6 +232,15 @@ def _blank_visits(db, planned, purge_id, stamp):
                                           visits)):
         db.execute("UPDATE visit_records SET body = ? WHERE visit_id = ?", [_tombstone(body), visit_id])
     db.execute(f"UPDATE sheets SET content = '{{\"purged\":true}}' WHERE visit_id IN ({marks})", visits)
+
+
+def _blank_test_followups(db, followups, purge_id, stamp):
+    """Follow-ups no visit opened (failed tests): their text goes and the section's anonymous row takes the person's place."""
+    for followup_id, section_id in list(db.execute(_in(
+            "SELECT id, section_id FROM followups WHERE visit_id IS NULL AND id IN ({})", followups), followups)):
+        db.execute("UPDATE followups SET staff_id = ?, finding = '', report = '', confirmation = '', report_photo = NULL,"
+                   " report_thumb = NULL, report_photo_sha256 = NULL WHERE id = ?",
+                   [_placeholder(db, section_id, purge_id, stamp), followup_id])
 
 
 def _tombstone(body):

@@ -4,7 +4,7 @@ import re
 
 from flask_babel import gettext as _
 
-from . import aggregates
+from . import absence, aggregates
 from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
 from .importing import Column, ImportRejected, Plan, Problems, ZeroPadder, file_digest, map_columns, read, record_import
@@ -15,6 +15,7 @@ from .wareki import parse_date
 COLUMNS = (
     Column("staff_no", "職員番号", "staff_no"),
     Column("answered_on", "回答日", "answered_on", required=False),
+    Column("status", "状況", "status", required=False),  # 病休・休職…: no answers, counted apart from 未回答
 )
 ITEM_HEADER = re.compile(r"^(?:no\.?|項目|q)?(\d{1,3})$")
 NOT_ANSWERED = ("", "-")  # 未回答 and 対象外 say nothing about an item that does not apply
@@ -76,6 +77,19 @@ def plan_import(db, campaign, data, filename, *, max_rows=200_000):
                 answered_on = parse_date(row.cells[index["answered_on"]]).isoformat()
             except ValueError as error:
                 problems.add(row.line, "回答日", str(error))
+        known_status, away = absence.parse(row.cells[index["status"]]) if "status" in index else (True, None)
+        if not known_status:
+            problems.add(row.line, "状況", _("「%(value)s」は状況として読めません（%(allowed)s・空欄）。",
+                                           value=row.cells[index["status"]], allowed=absence.ALLOWED))
+            continue
+        if away:
+            filled = [table.header[column] for column in items.values() if row.cells[column].strip()]
+            if filled:
+                problems.add(row.line, "状況", _("「%(status)s」の行に回答があります（%(columns)s）。不在の人の行は回答を空欄にしてください。",
+                                               status=absence.REASONS[away], columns="、".join(filled[:5])))
+                continue
+            records[person["id"]] = (answered_on, {}, away)
+            continue
         answers = {}
         for no, column in items.items():
             answer = parse(row.cells[column])
@@ -89,13 +103,15 @@ def plan_import(db, campaign, data, filename, *, max_rows=200_000):
             elif answer not in NOT_ANSWERED:
                 answers[no] = (answer, 1)  # kept, but flagged: the item does not apply to this person
                 flagged += 1
-        records[person["id"]] = (answered_on, answers)
+        records[person["id"]] = (answered_on, answers, None)
     problems.raise_if_any()
 
     counts = _diff_counts(_stored(db, campaign["id"]), records)
     if flagged:
         notices.append(f"対象外の項目への回答が {flagged} 件ありました（記録し、対象外の印を付けます）。")
     notices += pad.notice("職員番号")
+    if away_count := sum(1 for record in records.values() if record[2]):
+        counts["absent"] = away_count  # only when the file marks someone: older files preview as before
     return Plan("selfcheck", filename, file_digest(data), counts, notices, campaign_id=campaign["id"], payload=records)
 
 
@@ -110,13 +126,13 @@ def apply_import(db, plan, user_id):
         new = [(sid, rec) for sid, rec in plan.payload.items() if sid not in stored]
         changed = [(sid, rec) for sid, rec in plan.payload.items() if sid in stored and stored[sid] != rec]
         db.conn.executemany(
-            "INSERT INTO selfcheck_responses (campaign_id, staff_id, answered_on, import_id, updated_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(campaign_id, sid, answered_on, import_id, stamp) for sid, (answered_on, _) in new],
+            "INSERT INTO selfcheck_responses (campaign_id, staff_id, answered_on, absence, import_id, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(campaign_id, sid, answered_on, away, import_id, stamp) for sid, (answered_on, _, away) in new],
         )
         db.conn.executemany(
-            "UPDATE selfcheck_responses SET answered_on = ?, import_id = ?, updated_at = ? WHERE id = ?",
-            [(answered_on, import_id, stamp, response_ids[sid]) for sid, (answered_on, _) in changed],
+            "UPDATE selfcheck_responses SET answered_on = ?, absence = ?, import_id = ?, updated_at = ? WHERE id = ?",
+            [(answered_on, away, import_id, stamp, response_ids[sid]) for sid, (answered_on, _, away) in changed],
         )
         db.conn.executemany(
             "DELETE FROM selfcheck_answers WHERE response_id = ?", [(response_ids[sid],) for sid, _ in changed]
@@ -126,26 +142,27 @@ def apply_import(db, plan, user_id):
             "INSERT INTO selfcheck_answers (response_id, item_no, answer, out_of_scope) VALUES (?, ?, ?, ?)",
             (
                 (response_ids[sid], no, answer, flag)
-                for sid, (_, answers) in new + changed
+                for sid, (_, answers, _away) in new + changed
                 for no, (answer, flag) in answers.items()
             ),
         )
-        final = {sid: answers for sid, (_, answers) in stored.items()}
-        final.update({sid: answers for sid, (_, answers) in plan.payload.items()})
+        final = {**stored, **plan.payload}
         sheet = pinned_selfcheck(db, get_campaign(db, campaign_id=campaign_id))
-        aggregates.recount_answers(db, campaign_id, final, aggregates.not_done_answers(sheet))
+        aggregates.recount_answers(db, campaign_id, {sid: answers for sid, (_, answers, away) in final.items() if not away},
+                                   aggregates.not_done_answers(sheet),
+                                   absent={sid for sid, (_, _answers, away) in final.items() if away})
         return import_id
 
 
 def _stored(db, campaign_id):
-    """The campaign's answers as {staff_id: (answered_on, {item: (answer, flag)})}."""
+    """The campaign's answers as {staff_id: (answered_on, {item: (answer, flag)}, absence code or None)}."""
     stored = {}
-    for staff_id, answered_on, item_no, answer, flag in db.execute(
-        "SELECT r.staff_id, r.answered_on, a.item_no, a.answer, a.out_of_scope FROM selfcheck_responses r"
+    for staff_id, answered_on, away, item_no, answer, flag in db.execute(
+        "SELECT r.staff_id, r.answered_on, r.absence, a.item_no, a.answer, a.out_of_scope FROM selfcheck_responses r"
         " LEFT JOIN selfcheck_answers a ON a.response_id = r.id WHERE r.campaign_id = ?",
         [campaign_id],
     ):
-        _answered_on, answers = stored.setdefault(staff_id, (answered_on, {}))
+        _answered_on, answers, _away = stored.setdefault(staff_id, (answered_on, {}, away))
         if item_no is not None:
             answers[item_no] = (answer, flag)
     return stored
@@ -167,7 +184,7 @@ def answers_for_staff(db, staff_id):
     """A person's self-check answers in every campaign, newest first, with item and answer text."""
     result = []
     for campaign in db.query(
-        "SELECT c.*, r.id AS response_id, r.answered_on FROM selfcheck_responses r"
+        "SELECT c.*, r.id AS response_id, r.answered_on, r.absence FROM selfcheck_responses r"
         " JOIN campaigns c ON c.id = r.campaign_id WHERE r.staff_id = ? ORDER BY c.created_at DESC, c.id DESC",
         [staff_id],
     ):
@@ -184,5 +201,6 @@ def answers_for_staff(db, staff_id):
             if item.no in stored:
                 answer, flag = stored[item.no]
                 rows.append({"item": item, "answer": sheet.answer(answer), "out_of_scope": bool(flag)})
-        result.append({"campaign": campaign, "answered_on": campaign["answered_on"], "rows": rows})
+        result.append({"campaign": campaign, "answered_on": campaign["answered_on"], "rows": rows,
+                       "absence": absence.REASONS.get(campaign["absence"])})
     return result

@@ -9,6 +9,7 @@ from .selfcheck import applies
 
 KINDS = ("person", "section", "contract")
 NOT_SUBMITTED = "unsubmitted"  # a tally key beside the answer codes: staff of the section who sent no sheet
+ABSENT = "absent"  # likewise: staff marked on leave (状況) in the self-check, counted apart from 未提出
 
 
 class SubjectFormMissing(LookupError):
@@ -84,6 +85,9 @@ def live_tallies(db, campaign_id, section_id, sheet, checklist, codes, flags):
         "SELECT count(*) FROM staff s WHERE s.section_id = ? AND s.retired_at IS NULL AND NOT EXISTS"
         " (SELECT 1 FROM selfcheck_responses r WHERE r.staff_id = s.id AND r.campaign_id = ?)",
         [section_id, campaign_id]).fetchone()[0]
+    away = db.execute(
+        "SELECT count(*) FROM selfcheck_responses r JOIN staff s ON s.id = r.staff_id WHERE r.campaign_id = ?"
+        " AND s.section_id = ? AND s.retired_at IS NULL AND r.absence IS NOT NULL", [campaign_id, section_id]).fetchone()[0]
     order = [option.code for option in sheet.answers]
     tallies = {}
     for code in codes:
@@ -96,6 +100,8 @@ def live_tallies(db, campaign_id, section_id, sheet, checklist, codes, flags):
             pairs = [(answer, found[answer]) for answer in order if found.get(answer)]
             if missing:
                 pairs.append((NOT_SUBMITTED, missing))
+            if away:
+                pairs.append((ABSENT, away))
             shown.append(Tally(item, tuple(pairs), tally_text(pairs, sheet)))
         tallies[code] = tuple(shown)
     return tallies
@@ -118,7 +124,8 @@ def tally_text(counts, sheet) -> str:
         return "回答なし"
     parts = []
     for answer, n in counts:
-        label = "未提出" if answer == NOT_SUBMITTED else "未回答" if answer == "" else _label(sheet, answer)
+        label = ("未提出" if answer == NOT_SUBMITTED else "不在（病休等）" if answer == ABSENT else "未回答" if answer == ""
+                 else _label(sheet, answer))
         parts.append(f"{label} {n}人")
     return "／".join(parts)
 

@@ -120,6 +120,7 @@ FIELDS = {
     "members": "班員の利用者ID",
     "days": "期限からの日数", "recipient": "宛先", "fires_on": "督促日", "count": "件数", "addresses": "宛先の数",
     "email": "メールアドレス",
+    "test": "テスト", "taken_on": "実施日",
 }
 TABLES = {"items": "項目別", "checks": "確認項目別", "sections": "所属別", "findings": "指摘事項",
           "followups": "フォローアップ", "council": "審議会への報告", "public": "公表版"}

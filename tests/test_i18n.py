@@ -12,6 +12,7 @@ from flask import session
 from spotcheck import (auth, campaigns, contracts, crosscheck, draw, followups, imports, photos, roster, selfcheck, signatures, trail,
                        visits)
 from spotcheck import subject_sheets
+from spotcheck import absence, test_results
 from spotcheck.checklists import load_checklists
 from spotcheck.draw import Candidate
 from spotcheck.i18n import translated
@@ -36,7 +37,8 @@ def ui_strings():
               *EXPORT_LABELS.values(), *trail.ENTITIES.values(), *trail.ACTIONS.values(),
               *trail.FIELDS.values(), "値", *campaigns.REPORT_TEXTS.values(),
               *(c.ja for c in (*roster.SECTION_COLUMNS, *roster.STAFF_COLUMNS, *selfcheck.COLUMNS)),
-              *(c.ja for c in contracts.COLUMNS), *contracts.STATES.values()]
+              *(c.ja for c in contracts.COLUMNS), *contracts.STATES.values(),
+              *(c.ja for c in test_results.COLUMNS), *absence.REASONS.values()]
     return marked | set(labels)
 
 

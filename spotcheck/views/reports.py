@@ -2,7 +2,8 @@
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_login import current_user
 
-from .. import aggregates, audit, campaigns, carryover, charts, council, crosscheck, exports, figures, followups, report, roster, trends
+from .. import (aggregates, audit, campaigns, carryover, charts, council, crosscheck, exports, figures, followups, report,
+               roster, test_status, trends)
 from ..campaigns import pinned_onsite
 from ..db import get_db
 from ..security import roles
@@ -62,6 +63,7 @@ def dashboard():
         carried=carryover.counts(db, campaign["id"], section_id=filters["section_id"]),
         carried_by_section=carryover.by_section(db, campaign["id"]),
         trend=trends.city(db, **filters), scale_text=trends.scale_text,
+        test_counts=test_status.counts_by_test(db),
     )
 
 
@@ -190,15 +192,16 @@ def _checks_table(db, campaign, public):
 
 
 def _sections_table(db, campaign, public):
-    header = ["所属", "対象者", "回答者", "監査数", "過大申告", "指摘", "未完了"]
+    header = ["所属", "対象者", "回答者", "不在（病休等）", "監査数", "過大申告", "指摘", "未完了"]
     if public:
         t = _figures(db, campaign)[1].sections
-        rows = [[g.label, t.people[i], t.answered[i], t.visits[i], t.over[i], t.findings[i], t.open[i]]
+        rows = [[g.label, t.people[i], t.answered[i], t.absent[i], t.visits[i], t.over[i], t.findings[i], t.open[i]]
                 for i, g in enumerate(t.rows)]
         return "所属別集計", header, rows
     sections = {s["id"]: (s["code"], s["name"]) for s in roster.section_choices(db)}
-    header = ["所属コード", "所属名", "対象者", "回答者", "監査数", "自己申告「できている」", "うち過大申告", "指摘", "未完了"]
-    rows = [[*sections.get(r["key"], ("", "")), r["people"], r["answered"], r["visits"],
+    header = ["所属コード", "所属名", "対象者", "回答者", "不在（病休等）", "監査数", "自己申告「できている」", "うち過大申告",
+              "指摘", "未完了"]
+    rows = [[*sections.get(r["key"], ("", "")), r["people"], r["answered"], r["absent"], r["visits"],
              r["claims_done"], r["over_reported"], r["findings"], r["open_followups"]]
             for r in sorted(aggregates.groups(db, campaign, by="section_id"), key=lambda r: sections.get(r["key"], ("",)))]
     return "所属別集計", header, rows

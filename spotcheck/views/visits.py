@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit, auth, campaigns, draw, issuance, photos, record, replay, roster, signatures, trail, visits
-from .. import interview, loaded_forms, subject_sheets
+from .. import absence, interview, loaded_forms, subject_sheets
 from ..db import get_db
 from ..i18n import translated
 from ..security import roles
@@ -84,10 +84,11 @@ def draw_person():
     campaign_id, section_id = form.get("campaign_id", type=int), form.get("section_id", type=int)
     options = {"exclude_visited": form.get("exclude_visited") == "1", "pc_only": form.get("pc_only") == "1"}
     weights = current_app.config["DRAW_WEIGHTS"]
-    pool = draw.staff_pool(db, campaign_id, section_id, weights, **options)
+    pool, absent = absence.without_absent(db, campaign_id, draw.staff_pool(db, campaign_id, section_id, weights, **options))
     try:
-        draw_id, staff_id = draw.record_draw(db, campaign_id=campaign_id, kind="staff", section_id=section_id,
-                                             pool=pool, options=dict(options, weights=weights), user_id=current_user.id)
+        draw_id, staff_id = draw.record_draw(db, campaign_id=campaign_id, kind="staff", section_id=section_id, pool=pool,
+                                             options=dict(options, weights=weights, absent_excluded=absent),
+                                             user_id=current_user.id)
         visit_id = visits.start_visit(db, campaign_id=campaign_id, staff_id=staff_id, auditor_id=current_user.id,
                                       draw_id=draw_id)
     except (draw.DrawError, visits.VisitError) as error:
@@ -105,9 +106,10 @@ def draw_record(draw_id):
     if drawn is None:
         abort(404)
     ok, findings = draw.verify(db, draw_id)
-    names = visits.names_for(db, drawn["kind"], [c.id for c in drawn["candidates"]])
+    excluded = json.loads(drawn["options"]).get("absent_excluded", [])
+    names = visits.names_for(db, drawn["kind"], [c.id for c in drawn["candidates"]] + excluded)
     return render_template("visits/draw.html", record=drawn, names=names, ok=ok, findings=findings,
-                           visit_id=request.args.get("visit", type=int),
+                           visit_id=request.args.get("visit", type=int), absent_excluded=excluded,
                            subject=json.loads(drawn["options"]).get("subject", "person"))
 
 
