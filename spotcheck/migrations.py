@@ -996,7 +996,7 @@ def test_results_and_absence(db):
 
 
 def _test_results_and_absence(db):
-    """The body of step 0022, inside its transaction."""
+    """The body of step 0021, inside its transaction."""
     db.execute(
         """
         CREATE TABLE test_attempts (
