@@ -18,6 +18,8 @@ ROLES = {
     "section_head": "所属長・セキュリティリーダー",
     "viewer": "閲覧者（集計のみ）",
 }
+# The audit team: who plans, draws, visits, signs and chases findings (section heads and viewers never).
+AUDIT_TEAM = ("admin", "auditor")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{2,40}$")
 MIN_PASSWORD_LENGTH = 10
 

@@ -431,7 +431,7 @@ COMMANDS = (
 
 def init_app(app):
     """Register the commands with `flask --app app …`."""
-    from .cli_tests import COMMANDS as TEST_COMMANDS  # imports this module: registered here, not at the top
+    from .cli_comprehension import COMMANDS as TEST_COMMANDS  # imports this module: registered here, not at the top
 
     for command in COMMANDS + TEST_COMMANDS:
         app.cli.add_command(command)

@@ -15,7 +15,7 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import (auth, campaigns, config, demo_chase, demo_contracts, demo_devices, demo_plans, demo_subjects, demo_tests,
+from . import (auth, campaigns, config, demo_chase, demo_contracts, demo_devices, demo_plans, demo_subjects, demo_comprehension,
                demo_visits, demo_years, imports)
 from .importing import COUNT_LABELS
 
@@ -372,7 +372,7 @@ def load(db, checklists, instance_path):
     lines += demo_devices.load_devices(db, users["auditor1"][0], admin_id)
     lines += demo_plans.load_plan(db, campaign, admin_id, [users["auditor1"][0], users["auditor2"][0]])
     lines += demo_chase.load_overdue(db, campaign)
-    lines += demo_tests.load_tests(db, campaign, SELFCHECK_HEADER, admin_id, max_rows)
+    lines += demo_comprehension.load_tests(db, campaign, SELFCHECK_HEADER, admin_id, max_rows)
     if not any(count for plan in plans for key, count in plan.counts.items() if key != "unchanged"):
         lines.append("すべて変更なし: 前回読み込んだデモデータと同じ内容です。")
 
@@ -403,7 +403,7 @@ def _describe(plan):
 def _real_imports(db):
     """Files other than the demo's that were imported here: the demo roster would retire their people."""
     demo_names = ({name for name, _ in FILES.values()} | demo_contracts.FILENAMES | demo_years.FILENAMES
-                  | demo_tests.FILENAMES)
+                  | demo_comprehension.FILENAMES)
     return [row[0] for row in db.execute("SELECT DISTINCT filename FROM imports") if row[0] not in demo_names]
 
 

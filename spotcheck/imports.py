@@ -4,7 +4,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
-from . import contracts, roster, selfcheck, test_results
+from . import contracts, roster, selfcheck, comprehension
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ KINDS = {
     "staff": ImportKind("職員名簿", roster.plan_staff, roster.apply_staff),
     "selfcheck": ImportKind("セルフチェック結果", selfcheck.plan_import, selfcheck.apply_import, needs_campaign=True),
     "contracts": ImportKind("委託契約一覧", contracts.plan_import, contracts.apply_import),
-    "test_results": ImportKind("理解度テスト結果", test_results.plan_import, test_results.apply_import),
+    "test_results": ImportKind("理解度テスト結果", comprehension.plan_import, comprehension.apply_import),
 }
 
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _
 
-from . import audit, texts
+from . import audit, auth, texts
 from .clock import now_iso
 from .sqlite import immediate
 
 # The fiscal year's months in order, April to March.
 FISCAL_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 SUBJECT_KINDS = {"person": "職員", "section": "所属", "contract": "委託契約"}
-TEAM_ROLES = ("admin", "auditor")
+TEAM_ROLES = auth.AUDIT_TEAM
 MAX_NAME = 40
 MAX_PLANNED = 999
 

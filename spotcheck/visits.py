@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _
 
-from . import audit, record, retention, texts
+from . import audit, auth, record, retention, texts
 from .campaigns import get_campaign
 from .clock import now_iso
 from .sqlite import immediate
@@ -83,7 +83,7 @@ def add_co_auditor(db, visit_id, user_id, co_auditor_id):
     with immediate(db):
         visit = open_visit(db, visit_id)
         user = db.execute("SELECT role, active FROM users WHERE id = ?", [co_auditor_id]).fetchone()
-        if user is None or user[0] not in ("admin", "auditor") or not user[1]:
+        if user is None or user[0] not in auth.AUDIT_TEAM or not user[1]:
             raise VisitError(_("共同監査員には、有効な監査員のアカウントを選んでください。"))
         is_lead = db.execute("SELECT 1 FROM visit_auditors WHERE visit_id = ? AND user_id = ? AND role = 'lead'",
                              [visit_id, user_id]).fetchone()

@@ -12,7 +12,7 @@ from flask import session
 from spotcheck import (auth, campaigns, contracts, crosscheck, draw, followups, imports, photos, roster, selfcheck, signatures, trail,
                        visits)
 from spotcheck import subject_sheets
-from spotcheck import absence, test_results
+from spotcheck import absence, comprehension
 from spotcheck.checklists import load_checklists
 from spotcheck.draw import Candidate
 from spotcheck.i18n import translated
@@ -38,7 +38,7 @@ def ui_strings():
               *trail.FIELDS.values(), "値", *campaigns.REPORT_TEXTS.values(),
               *(c.ja for c in (*roster.SECTION_COLUMNS, *roster.STAFF_COLUMNS, *selfcheck.COLUMNS)),
               *(c.ja for c in contracts.COLUMNS), *contracts.STATES.values(),
-              *(c.ja for c in test_results.COLUMNS), *absence.REASONS.values()]
+              *(c.ja for c in comprehension.COLUMNS), *absence.REASONS.values()]
     return marked | set(labels)
 
 

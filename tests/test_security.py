@@ -27,7 +27,7 @@ AUDIENCE = {
     "staff.staff_detail": {"admin", "auditor", "section_head"},
     "staff.section_list": {"admin", "auditor"},
     "contracts.contract_list": {"admin", "auditor"},
-    "tests.not_passed": {"admin", "auditor"},
+    "comprehension.not_passed": {"admin", "auditor"},
     # Visits and draws are for the audit team only, so nothing leaks to a section before the visit.
     "visits.visit_list": {"admin", "auditor"},
     "visits.choose_person": {"admin", "auditor"},

@@ -19,7 +19,7 @@ from . import devices, subjects
 from . import interview
 from . import plans as plans_views
 from . import inbox
-from . import tests as tests_views
+from . import comprehension as comprehension_views
 
 ERROR_MESSAGES = {
     400: "リクエストを処理できませんでした。画面を読み込み直してから、もう一度お試しください。",
@@ -59,7 +59,7 @@ def register_blueprints(app):
     app.register_blueprint(interview.bp)
     app.register_blueprint(plans_views.bp)
     app.register_blueprint(inbox.bp)
-    app.register_blueprint(tests_views.bp)
+    app.register_blueprint(comprehension_views.bp)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(OverflowError, _number_too_large)

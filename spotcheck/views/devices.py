@@ -8,13 +8,13 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, device_export, device_figures, devices, exports, photos, roster
+from .. import audit, auth, device_export, device_figures, devices, exports, photos, roster
 from ..db import get_db
 from ..i18n import translated
 from ..security import roles
 
 bp = Blueprint("devices", __name__)
-RECORDERS = ("admin", "auditor")
+RECORDERS = auth.AUDIT_TEAM
 READERS = ("admin", "auditor", "section_head")
 
 

@@ -3,13 +3,12 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import followups, notice_pdf, notices, printing, reminders
-from .. import clock
+from .. import auth, clock, followups, notice_pdf, notices, printing, reminders
 from ..db import get_db
 from ..security import roles
 
 bp = Blueprint("inbox", __name__)
-NOTICE_ISSUERS = ("admin", "auditor")
+NOTICE_ISSUERS = auth.AUDIT_TEAM
 
 
 @bp.app_context_processor

@@ -3,13 +3,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import campaigns, plan_progress, plans, roster
+from .. import auth, campaigns, plan_progress, plans, roster
 from ..db import get_db
 from ..security import roles
 
 bp = Blueprint("plans", __name__)
 # Section heads and viewers never see the plan: it tells which sections are due when.
-READERS = ("admin", "auditor")
+READERS = auth.AUDIT_TEAM
 PLANNERS = ("admin",)  # the audit lead plans and forms teams
 
 

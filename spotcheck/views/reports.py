@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from flask_login import current_user
 
 from .. import (aggregates, audit, campaigns, carryover, charts, council, crosscheck, exports, figures, followups, report,
-               roster, test_status, trends)
+               roster, comprehension_status, trends)
 from ..campaigns import pinned_onsite
 from ..db import get_db
 from ..security import roles
@@ -63,7 +63,7 @@ def dashboard():
         carried=carryover.counts(db, campaign["id"], section_id=filters["section_id"]),
         carried_by_section=carryover.by_section(db, campaign["id"]),
         trend=trends.city(db, **filters), scale_text=trends.scale_text,
-        test_counts=test_status.counts_by_test(db),
+        test_counts=comprehension_status.counts_by_test(db),
     )
 
 

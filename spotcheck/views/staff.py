@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-from .. import carryover, followups, roster, selfcheck, test_status, trends, visits
+from .. import carryover, followups, roster, selfcheck, comprehension_status, trends, visits
 from ..db import get_db
 from ..security import roles
 
@@ -44,7 +44,7 @@ def staff_detail(staff_id):
     audit_team = current_user.role in ("admin", "auditor")
     return render_template(
         "staff/detail.html", person=person, employment=roster.EMPLOYMENT,
-        campaigns=selfcheck.answers_for_staff(db, staff_id), tests=test_status.history(db, staff_id),
+        campaigns=selfcheck.answers_for_staff(db, staff_id), tests=comprehension_status.history(db, staff_id),
         # Section heads see findings once issued, never the audit team's visit list.
         visits=visits.list_visits(db, staff_id=staff_id) if audit_team else [],
         followups=followups.listing(db, staff_id=staff_id), states=followups.STATES, severity=followups.severity_labels(get_db()),

@@ -3,12 +3,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import campaigns, draw, loaded_forms, roster, subject_draw, subject_figures, subject_visits, visits
+from .. import auth, campaigns, draw, loaded_forms, roster, subject_draw, subject_figures, subject_visits, visits
 from ..db import get_db
 from ..security import roles
 
 bp = Blueprint("subjects", __name__)
-AUDIT_TEAM = ("admin", "auditor")
+AUDIT_TEAM = auth.AUDIT_TEAM
 POOLS = {"section": (subject_draw.section_pool, "SECTION_DRAW_WEIGHTS"),
          "contract": (subject_draw.contract_pool, "CONTRACT_DRAW_WEIGHTS")}
 

@@ -15,7 +15,7 @@ from ..i18n import translated
 from ..security import roles
 
 bp = Blueprint("visits", __name__)
-AUDIT_TEAM = ("admin", "auditor")
+AUDIT_TEAM = auth.AUDIT_TEAM
 
 
 def photo_folder():

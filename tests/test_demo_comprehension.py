@@ -1,5 +1,5 @@
 """The demo's understanding tests and absences: visible on the first run, unchanged on the second."""
-from spotcheck import demo, test_status
+from spotcheck import demo, comprehension_status
 
 
 def test_demo_has_failures_a_later_pass_and_people_on_leave(db, forms, tmp_path):
@@ -10,7 +10,7 @@ def test_demo_has_failures_a_later_pass_and_people_on_leave(db, forms, tmp_path)
     assert db.execute("SELECT count(*) FROM followups WHERE kind = 'knowledge' AND closed_by_attempt IS NOT NULL"
                       ).fetchone()[0] >= 1
     assert db.execute("SELECT count(*) FROM selfcheck_responses WHERE absence IS NOT NULL").fetchone()[0] == 3
-    assert test_status.not_passed(db) and len(test_status.counts_by_test(db)) == 2
+    assert comprehension_status.not_passed(db) and len(comprehension_status.counts_by_test(db)) == 2
     again = demo.load(db, forms, tmp_path)
     tests_lines = [line for line in again if "理解度テスト結果（" in line or "不在.csv" in line]
     assert len(tests_lines) == 3 and all("新規 0 件、変更 0 件" in line for line in tests_lines), tests_lines

@@ -4,7 +4,7 @@ import io
 import openpyxl
 import pytest
 
-from spotcheck import imports, interview, test_followups, test_results
+from spotcheck import imports, interview, comprehension_followups, comprehension
 from spotcheck.importing import ImportRejected
 from tests.factories import csv_bytes
 
@@ -196,8 +196,8 @@ def test_cli_dry_run_writes_nothing_and_import_writes(app, runner, db, city, tmp
 
 
 def test_test_name_is_compared_after_normalising_spaces():
-    assert test_results.test_name(" 個人情報保護\u3000\u3000確認テスト ") == PRIVACY
-    assert test_followups.CODE_PREFIX == "test:"
+    assert comprehension.test_name(" 個人情報保護\u3000\u3000確認テスト ") == PRIVACY
+    assert comprehension_followups.CODE_PREFIX == "test:"
 
 
 def test_person_page_and_not_passed_list(client, login, db, city):

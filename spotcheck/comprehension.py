@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
-from . import clock, test_followups, texts
+from . import clock, comprehension_followups, texts
 from .clock import now_iso
 from .config import defaults
 from .importing import Column, Plan, Problems, ZeroPadder, file_digest, map_columns, read, record_import
@@ -70,7 +70,7 @@ def plan_import(db, data, filename, *, max_rows=200_000, due_days=None):
     for attempt in attempts:
         old = stored.get(attempt.key)
         counts["new" if old is None else "unchanged" if old == (attempt.score, attempt.passed) else "changed"] += 1
-    moves = test_followups.preview(db, attempts)
+    moves = comprehension_followups.preview(db, attempts)
     counts.update(followups_opened=moves.opened, followups_closed=moves.closed)
     if moves.no_campaign:
         notices.append(f"キャンペーンがないため、不合格の {moves.no_campaign} 人のフォローアップは開きません"
@@ -160,7 +160,7 @@ def apply_import(db, plan, user_id):
             " WHERE staff_id = ? AND test_name = ? AND taken_on = ?",
             [(a.score, int(a.passed), import_id, stamp, *a.key) for a in attempts
              if a.key in stored and stored[a.key] != (a.score, a.passed)])
-        test_followups.settle(db, {(a.staff_id, a.test_name) for a in attempts}, user_id=user_id,
+        comprehension_followups.settle(db, {(a.staff_id, a.test_name) for a in attempts}, user_id=user_id,
                               due_days=plan.payload["due_days"])
         return import_id
 
