@@ -1,6 +1,6 @@
 """The council report's data: campaign aggregates (never names), compared with the previous campaign."""
 from . import (aggregates, carryover, crosscheck, device_figures, disclosure, followups, integrity, interview_figures,
-               report, roster, subject_figures, visits)
+               plan_progress, report, roster, subject_figures, visits)
 from .campaigns import get_campaign, pinned_onsite, pinned_selfcheck, report_texts
 from .figures import CheckStat, FollowupStat, GroupStat, ItemStat, ReportData
 from .report import PUBLIC_SUFFIX
@@ -82,8 +82,14 @@ def report_data(db, campaign, *, public=False, min_group=30):
         devices=device_figures.counts(db),
         subjects=subject_figures.results(db, campaign),
         interview=interview_figures.figures(db, campaign),
+        **_plan_totals(db, campaign),
         out_of_scope_violations=sum(r["classes"].get(crosscheck.OUT_OF_SCOPE_VIOLATION, 0) for r in checks),
     )
+
+
+def _plan_totals(db, campaign):
+    progress = plan_progress.progress(db, campaign["id"])
+    return {"plan_planned": progress.planned, "plan_counted": progress.counted}
 
 
 def label_meanings(sheet, checklist):

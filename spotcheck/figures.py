@@ -121,6 +121,8 @@ class ReportData:
     devices: object = None  # device_figures.DeviceCounts: unmanaged devices by section, status and kind
     subjects: object = None  # subject_figures.SubjectResults: how the section and contract audits fared
     interview: object = None  # interview_figures.InterviewFigures: the on-site knowledge questions, item by item
+    plan_planned: int = 0  # the year's 実施計画: visits planned in total (0: no plan)
+    plan_counted: int = 0  # planned visits made (per group and kind at most the planned number)
     out_of_scope_violations: int = 0  # answered 「該当しない」 yet a finding on site (申告対象外だが違反あり)
     absent: int = 0  # people on leave (病休等) who did not answer, counted apart from 未回答
 

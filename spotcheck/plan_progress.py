@@ -5,7 +5,7 @@ started and in the group its section belongs to. Sections in no group are shown 
 """
 from dataclasses import dataclass, field
 
-from . import plans
+from . import carryover, plans
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,15 @@ class Progress:
     def cell(self, group_id, kind, month):
         """The table's cell for a group, kind and month (empty when neither planned nor done)."""
         return self.cells.get((group_id, kind, month), Cell(0, 0, None))
+
+
+def carried_by_group(db, campaign_id, groups) -> dict:
+    """{group id (None: sections in no group): earlier campaigns' findings still open}: where next visits should go."""
+    carried = carryover.by_section(db, campaign_id)
+    grouped = {section_id for group in groups for section_id in group.section_ids}
+    counts = {group.id: sum(carried.get(section_id, 0) for section_id in group.section_ids) for group in groups}
+    counts[None] = sum(n for section_id, n in carried.items() if section_id not in grouped)
+    return counts
 
 
 def done_visits(db, campaign_id):

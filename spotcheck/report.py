@@ -316,6 +316,10 @@ def _cover(data, kit):
         )
     else:
         summary += "日時を事前に知らせない実地監査は、この報告の時点ではまだ行っていません。"
+    if data.plan_planned:
+        # The year's totals only: months and section groups would tell the audited when to expect a visit.
+        summary += (f"年間の実施計画{_count(data.plan_planned)}件に対して{_count(data.plan_counted)}件を実施しました"
+                    f"（計画の達成率 {data.plan_counted * 100 // data.plan_planned}%）。")
     if carried := _carried(data.followups):
         summary += f"このほか、前年度以前の指摘のうち{_count(carried.total)}件が未完了で、引き続き追跡しています。"
     if data.previous_over_rate is not None:

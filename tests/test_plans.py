@@ -3,6 +3,7 @@ import pytest
 
 from spotcheck import audit, plan_progress, plans, trail
 from spotcheck.plans import PlanError
+from tests.system import poppler
 
 
 def section_ids(db, *codes):
@@ -251,3 +252,30 @@ def test_every_plan_change_is_in_the_audit_trail_in_words(db, city, lead, two_gr
     saved = entries[3]
     assert saved.action == "実施計画の件数を保存" and "計画数: 2" in saved.after_text and "月: 4" in saved.after_text
     assert all(e.entity_id == city["id"] for e in entries)
+
+
+def test_next_years_plan_starts_from_what_is_still_open(db, city, lead, other_campaign, client, login, tmp_path):
+    """R6's findings still open show per group on R7's plan page; R7's council report gives the year's totals only."""
+    visit = add_visit(db, city["id"], "0201", lead, started="2024-06-10T10:00:00+09:00")
+    for code, state in (("wire_lock", "open"), ("screen_lock", "reported"), ("clear_desk", "closed")):
+        db["followups"].insert({"visit_id": visit, "campaign_id": city["id"], "section_id": section_ids(db, "0201")[0],
+                                "staff_id": db.execute("SELECT staff_id FROM visits WHERE id = ?", [visit]).fetchone()[0],
+                                "check_code": code, "check_title": code, "severity": "nonconformity", "finding": "x",
+                                "state": state, "due_on": "2024-07-10", "created_at": "2024-06-10T10:00:00+09:00",
+                                "updated_at": "2024-06-10T10:00:00+09:00"})
+    shimin = plans.save_group(db, other_campaign["id"], "市民部", section_ids(db, "0201"), user_id=lead)
+    somu = plans.save_group(db, other_campaign["id"], "総務部", section_ids(db, "0101"), user_id=lead)
+    assert plan_progress.carried_by_group(db, other_campaign["id"], plans.groups(db, other_campaign["id"])) == {
+        shimin: 2, somu: 0, None: 0}
+    plans.save_row(db, other_campaign["id"], group_id=shimin, subject_kind="person", month=5, planned=4, team_id=None,
+                   user_id=lead)
+    add_visit(db, other_campaign["id"], "0201", lead, started="2025-05-12T10:00:00+09:00")
+    login("admin", "planner")
+    page = client.get(f"/plan?campaign={other_campaign['id']}").get_data(as_text=True)
+    assert "前年度以前の指摘のうち 2件が未完了です" in page
+    report = client.get(f"/reports/council.pdf?campaign={other_campaign['id']}").data
+    path = tmp_path / "r.pdf"
+    path.write_bytes(report)
+    text = "".join(poppler("pdftotext", str(path), "-").decode().split())
+    assert "年間の実施計画4件に対して1件を実施しました（計画の達成率25%）。" in text
+    assert "市民部" not in text  # the plan's groups and months stay with the audit team

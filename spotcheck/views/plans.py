@@ -31,6 +31,7 @@ def index():
         "plans/index.html", campaign=campaign, campaigns=all_campaigns, groups=groups,
         group_names={g.id: g.name for g in groups}, teams=teams, team_names={t.id: t.name for t in teams},
         progress=plan_progress.progress(db, campaign["id"]), sections=roster.section_choices(db),
+        carried=plan_progress.carried_by_group(db, campaign["id"], groups),
         candidates=plans.team_candidates(db), months=plans.FISCAL_MONTHS, kinds=plans.SUBJECT_KINDS,
         can_plan=current_user.role in PLANNERS)
 
