@@ -256,7 +256,7 @@ def _followups_by(db, campaign_id, by, *, section_id=None, employment=None):
     column = "f.section_id" if by == "section_id" else "f.employment"
     return {key: (total, still_open) for key, total, still_open in db.execute(
         f"SELECT {column}, count(*), sum(f.state IN ('open', 'reported')) FROM followups f"
-        f" WHERE {' AND '.join(where)} GROUP BY 1", params)}
+        f" WHERE {' AND '.join(where)} AND f.{followups.AUDIT_FINDING} GROUP BY 1", params)}
 
 
 def not_done_answers(sheet):
@@ -309,5 +309,5 @@ def dashboard(db, campaign, *, section_id=None, employment=None, by_section=True
         "by_section": groups(db, campaign, by="section_id", **filters, pop=pop) if by_section else [],
         "sections": {s["id"]: s["name"] for s in roster.section_choices(db)},
         "progress": visit_progress(db, campaign["id"]),
-        "followup_counts": followups.counts(db, campaign_id=campaign["id"], section_id=section_id),
+        "followup_counts": followups.counts(db, campaign_id=campaign["id"], section_id=section_id, audit_only=True),
     }

@@ -1,6 +1,7 @@
 """The audit year across campaigns: which campaign came first, and open follow-ups carried into the next one."""
 from dataclasses import dataclass
 
+from . import followups
 from .clock import now
 from .wareki import format_fiscal_year
 
@@ -69,7 +70,7 @@ def counts(db, campaign_id, *, section_id=None, today=None):
         return CarriedCounts(0, 0, 0)
     today = (today or now().date()).isoformat()
     marks = ", ".join("?" * len(earlier))
-    where, params = [f"campaign_id IN ({marks})", "state IN ('open', 'reported')"], list(earlier)
+    where, params = [f"campaign_id IN ({marks})", "state IN ('open', 'reported')", followups.AUDIT_FINDING], list(earlier)
     if section_id:
         where.append("section_id = ?")
         params.append(section_id)
@@ -86,7 +87,7 @@ def by_section(db, campaign_id):
         return {}
     return dict(db.execute(
         f"SELECT section_id, count(*) FROM followups WHERE campaign_id IN ({', '.join('?' * len(earlier))})"
-        " AND state IN ('open', 'reported') GROUP BY section_id", earlier))
+        f" AND state IN ('open', 'reported') AND {followups.AUDIT_FINDING} GROUP BY section_id", earlier))
 
 
 def with_carried(rows, db, campaign_id):

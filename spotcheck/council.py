@@ -38,12 +38,13 @@ def report_data(db, campaign, *, public=False, min_group=30):
     pop = aggregates.population(db, campaign["id"])  # read once for the summary and both splits
     groups = {by: aggregates.groups(db, campaign, by=by, pop=pop) for by in ("employment", "section_id")}
     summary = aggregates.summary(db, campaign, pop=pop)
-    states = followups.counts(db, campaign_id=campaign["id"])
+    states = followups.counts(db, campaign_id=campaign["id"], audit_only=True)
     sheet = pinned_selfcheck(db, campaign)
     group_labels = {g.code: g.label for g in sheet.groups}
     texts = report_texts(db, campaign["id"])
     findings = db.execute(
-        "SELECT count(*), sum(severity = 'major') FROM followups WHERE campaign_id = ? AND state <> 'withdrawn'",
+        f"SELECT count(*), sum(severity = 'major') FROM followups WHERE campaign_id = ? AND state <> 'withdrawn'"
+        f" AND {followups.AUDIT_FINDING}",
         [campaign["id"]]).fetchone()
     return ReportData(
         title=TITLE.format(year=format_fiscal_year(campaign["fiscal_year"] or now().year)) + (PUBLIC_SUFFIX if public else ""),

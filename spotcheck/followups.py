@@ -8,6 +8,9 @@ from .campaigns import get_campaign, pinned_onsite
 from .clock import now, now_iso
 from .sqlite import immediate
 
+# A finding of the audit itself (on site, or a wrong interview answer): not a failed comprehension test, which is
+# chased the same way but is not what the council's 指摘 counts.
+AUDIT_FINDING = "kind <> 'test'"
 STATES = {"open": "指摘", "reported": "改善報告済み（再確認待ち）", "closed": "完了", "withdrawn": "取り下げ（訂正）"}
 ACTIONS = {"open": "指摘", "report": "改善報告", "confirm": "再確認で完了", "reopen": "再確認で指摘に戻す",
            "withdraw": "訂正により取り下げ", "open_test": "理解度テストの不合格で指摘",
@@ -97,10 +100,10 @@ def listing(db, *, section_id=None, state=None, overdue=False, staff_id=None, ca
         f" WHERE {' AND '.join(where)} ORDER BY f.state = 'closed', f.state = 'withdrawn', f.due_on, f.id", params)]
 
 
-def counts(db, *, campaign_id=None, section_id=None, today=None):
-    """How many follow-ups are in each state, and how many are overdue."""
+def counts(db, *, campaign_id=None, section_id=None, today=None, audit_only=False):
+    """How many follow-ups are in each state, and how many are overdue (audit_only: findings, no failed tests)."""
     today = (today or now().date()).isoformat()
-    where, params = ["1 = 1"], []
+    where, params = [AUDIT_FINDING if audit_only else "1 = 1"], []
     if campaign_id:
         where.append("campaign_id = ?")
         params.append(campaign_id)

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _
 
-from . import aggregates, carryover, crosscheck
+from . import aggregates, carryover, crosscheck, followups
 from .campaigns import get_campaign, pinned_selfcheck
 
 # The answer scales of forms/selfcheck.toml (`scale`), as the trend tables name them.
@@ -67,7 +67,8 @@ def _followup_figures(db, where, params):
     """(findings, closed, still open) among follow-ups matching `where`."""
     row = db.execute(
         "SELECT count(*), coalesce(sum(state = 'closed'), 0), coalesce(sum(state IN ('open', 'reported')), 0)"
-        f" FROM followups WHERE state IN ('open', 'reported', 'closed') AND {where}", params).fetchone()
+        f" FROM followups WHERE state IN ('open', 'reported', 'closed') AND {followups.AUDIT_FINDING} AND {where}",
+        params).fetchone()
     return tuple(row)
 
 

@@ -177,6 +177,12 @@ def test_followup_screens_show_a_test_followup(client, login, db, city):
     page = client.get(f"/followups/{row['id']}").get_data(as_text=True)
     assert "理解度テスト不合格（マイナンバー理解度テスト）" in page and "鈴木 一郎" in page
     assert "理解度テスト不合格" in client.get("/followups").get_data(as_text=True)
+    # Chased like a finding, but not counted as one: the council's 指摘 are what the audit found.
+    from spotcheck import council, followups
+    assert followups.counts(db, campaign_id=city["id"])["open"] == 1
+    assert followups.counts(db, campaign_id=city["id"], audit_only=True)["open"] == 0
+    data = council.report_data(db, city)
+    assert data.findings == 0 and data.followups.open == 0
 
 
 def test_cli_dry_run_writes_nothing_and_import_writes(app, runner, db, city, tmp_path):
