@@ -285,3 +285,12 @@ def city_files(tmp_path):
     files["staff"].write_bytes(roster_csv())
     files["selfcheck"].write_bytes(selfcheck_xlsx())
     return files
+
+
+def menu(page, name):
+    """Open a page from the top menu, unfolding その他 first when the link is folded under it."""
+    nav = page.get_by_role("navigation", name="メニュー")
+    link = nav.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        nav.locator("[data-nav-more] > summary").click()
+    link.click()

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from spotcheck import visits
-from tests.browser.conftest import _install_city
+from tests.browser.conftest import _install_city, menu
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,7 @@ def test_a_sweep_adds_devices_one_after_another_and_finishes_with_the_count(
         open_page, device_city, log_in, screenshot, browser_errors):
     page = open_page(device_city)
     log_in(page, "auditor")
-    page.get_by_role("navigation", name="メニュー").get_by_role("link", name="管理外機器台帳").tap()
+    menu(page, "管理外機器台帳")
     page.get_by_role("link", name="機器の棚卸しを始める").tap()
     page.get_by_label("所属").select_option(label="0201 市民課")
     page.get_by_label("場所（フロア・区域。例: 本庁舎2階 東側）").fill("本庁舎1階 市民課 執務室")

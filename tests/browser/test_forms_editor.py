@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from spotcheck import auth, create_app, migrations
 from spotcheck.checklists import validate_forms
 from spotcheck.db import connect
-from tests.browser.conftest import ACCOUNTS, LiveServer
+from tests.browser.conftest import ACCOUNTS, LiveServer, menu
 from tests.factories import PASSWORD
 
 REPO_FORMS = Path(__file__).resolve().parents[2] / "forms"
@@ -41,7 +41,7 @@ def forms_server(tmp_path):
 def test_admin_rewords_a_check_and_saves_a_new_version(open_page, forms_server, log_in, screenshot):
     page = open_page(forms_server)
     log_in(page, "admin")
-    page.get_by_role("navigation", name="メニュー").get_by_role("link", name="チェックリスト編集", exact=True).click()
+    menu(page, "チェックリスト編集")
     expect(page.get_by_role("heading", level=1)).to_have_text("チェックリスト編集")
 
     page.locator("#onsite-list").get_by_role("link", name="ワイヤーロック", exact=True).click()

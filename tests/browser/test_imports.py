@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import csv_bytes
+from tests.browser.conftest import menu  # noqa: F401 (test_contracts imports it from here)
 
 CAMPAIGN_TITLE = "令和6年度 情報セキュリティ監査"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -18,8 +19,6 @@ def figures(page):
     )
 
 
-def menu(page, name):
-    page.get_by_role("navigation", name="メニュー").get_by_role("link", name=name, exact=True).click()
 
 
 def choose_file(page, kind_label, path, campaign=None):

@@ -4,12 +4,10 @@ from contextlib import closing
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import menu
+
 # What 髙橋 花子 (000102) wrote in the self-check file: ① everywhere but item 3 ②, item 19 ③, item 17 blank.
 TAKAHASHI_SHOWN = {n: "① できている" for n in range(1, 21)} | {3: "② 一部できている", 19: "③ できていない", 17: "未回答"}
-
-
-def menu(page, name):
-    page.get_by_role("navigation", name="メニュー").get_by_role("link", name=name, exact=True).click()
 
 
 def staff_id(server, staff_no):

@@ -1,12 +1,13 @@
 """The audit lead reads 操作履歴: who did what and when, filtered, in 和暦 that stays on one line."""
 import pytest
 from playwright.sync_api import expect
+from tests.browser.conftest import menu
 
 
 @pytest.mark.browser
 def test_admin_reads_and_filters_the_audit_trail(page, live_server, log_in, screenshot, tmp_path):
     log_in(page, "admin")
-    page.get_by_role("navigation", name="メニュー").get_by_role("link", name="操作履歴", exact=True).click()
+    menu(page, "操作履歴")
     expect(page.get_by_role("heading", level=1)).to_have_text("操作履歴")
     rows = page.locator("table.trail tbody tr")
     expect(rows.first).to_contain_text("ログイン")  # this very login, newest first
