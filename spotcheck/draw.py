@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext, lazy_gettext as _
 
-from . import audit, carryover
+from . import audit, carryover, followups
 from .campaigns import get_campaign, pinned_selfcheck
 from .clock import now_iso
 from .sqlite import immediate
@@ -101,7 +101,7 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
     """The section's active staff in scope, weighted by what their self-check suggests and what earlier
     campaigns found: 乖離 in the previous campaign, findings of any earlier campaign still open."""
     rows = db.query(
-        """
+        f"""
         SELECT s.id, s.employment, sec.my_number, r.id AS response_id,
                (SELECT count(*) FROM selfcheck_answers a WHERE a.response_id = r.id
                   AND a.out_of_scope = 0 AND a.answer IN (SELECT value FROM json_each(:not_done))) AS not_done,
@@ -110,6 +110,7 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
                EXISTS (SELECT 1 FROM observations o WHERE o.staff_id = s.id AND o.campaign_id = :previous
                          AND o.current = 1 AND o.class = 'over_reported') AS over_reported,
                EXISTS (SELECT 1 FROM followups f WHERE f.staff_id = s.id AND f.state IN ('open', 'reported')
+                         AND f.{followups.AUDIT_FINDING}
                          AND f.campaign_id IN (SELECT value FROM json_each(:earlier))) AS open_findings
         FROM staff s JOIN sections sec ON sec.id = s.section_id
         LEFT JOIN selfcheck_responses r ON r.staff_id = s.id AND r.campaign_id = :campaign
@@ -138,24 +139,37 @@ def staff_pool(db, campaign_id, section_id, weights, *, pc_only=True, exclude_vi
 
 def section_pool(db, campaign_id, weights, *, exclude_visited=True):
     """Sections with active staff, weighted toward My Number work and what earlier campaigns found there."""
+    return [Candidate(section_id, *weigh(weights, {key: flags[key] for key in ("my_number", "over_reported",
+                                                                                "open_findings")}))
+            for section_id, flags in section_flags(db, campaign_id, exclude_visited=exclude_visited)]
+
+
+def section_flags(db, campaign_id, *, exclude_visited=True, visited_kind=None):
+    """[(section id, flags)] of the sections with active staff: My Number work, an outsourced system, findings and
+    乖離 in the previous campaign, findings of earlier campaigns still open. With `exclude_visited`, a section with a
+    visit in this campaign (of `visited_kind` only, when given) is left out. Each draw weighs the flags it uses."""
     rows = db.query(
-        """
-        SELECT sec.id, sec.my_number,
+        f"""
+        SELECT sec.id, sec.my_number, sec.outsourced,
+               EXISTS (SELECT 1 FROM followups f WHERE f.section_id = sec.id AND f.campaign_id = :previous
+                         AND f.state <> 'withdrawn' AND f.{followups.AUDIT_FINDING}) AS findings,
                EXISTS (SELECT 1 FROM observations o WHERE o.section_id = sec.id AND o.campaign_id = :previous
                          AND o.current = 1 AND o.class = 'over_reported') AS over_reported,
                EXISTS (SELECT 1 FROM followups f WHERE f.section_id = sec.id AND f.state IN ('open', 'reported')
+                         AND f.{followups.AUDIT_FINDING}
                          AND f.campaign_id IN (SELECT value FROM json_each(:earlier))) AS open_findings
         FROM sections sec
         WHERE EXISTS (SELECT 1 FROM staff s WHERE s.section_id = sec.id AND s.retired_at IS NULL)
           AND (:exclude = 0 OR NOT EXISTS (
-                SELECT 1 FROM visits v WHERE v.section_id = sec.id AND v.campaign_id = :campaign))
+                SELECT 1 FROM visits v WHERE v.section_id = sec.id AND v.campaign_id = :campaign
+                  AND (:kind IS NULL OR v.subject_kind = :kind)))
         ORDER BY sec.id
         """,
-        {"campaign": campaign_id, "exclude": int(exclude_visited), **learned_params(db, campaign_id)},
+        {"campaign": campaign_id, "exclude": int(exclude_visited), "kind": visited_kind,
+         **learned_params(db, campaign_id)},
     )
-    return [Candidate(row["id"], *weigh(weights, {"my_number": bool(row["my_number"]),
-                                                  "over_reported": bool(row["over_reported"]),
-                                                  "open_findings": bool(row["open_findings"])})) for row in rows]
+    keys = ("my_number", "outsourced", "findings", "over_reported", "open_findings")
+    return [(row["id"], {key: bool(row[key]) for key in keys}) for row in rows]
 
 
 def record_draw(db, *, campaign_id, kind, section_id, pool, options, user_id):
