@@ -3,12 +3,11 @@ import json
 
 from flask_babel import lazy_gettext as _
 
-from . import audit, record, retention, subjects, texts
-from .subject_forms import FILES
-from .campaigns import get_campaign
+from . import audit, record, subjects
 from .clock import now_iso
 from .sqlite import immediate
-from .visits import MAX_REASON, VisitError, _add_auditor
+from .subject_forms import FILES
+from .visits import VisitError, _add_auditor, check_start
 
 
 def start(db, *, campaign_id, kind, subject_id, auditor_id, forms, draw_id=None, reason=""):
@@ -16,11 +15,7 @@ def start(db, *, campaign_id, kind, subject_id, auditor_id, forms, draw_id=None,
     if kind not in ("section", "contract"):
         raise VisitError(_("監査の対象の種類が正しくありません。"))
     reason = (reason or "").strip()
-    campaign = get_campaign(db, campaign_id=campaign_id)
-    if campaign is None:
-        raise VisitError(_("キャンペーンがありません。"))
-    if retention.campaign_purged(db, campaign_id):
-        raise VisitError(_("このキャンペーンは保存期間満了により廃棄済みです。新しい実地監査は始められません。"))
+    campaign = check_start(db, campaign_id, draw_id, reason)
     if kind == "section":
         row = subjects.section_row(db, subject_id)
         if row is None:
@@ -33,10 +28,6 @@ def start(db, *, campaign_id, kind, subject_id, auditor_id, forms, draw_id=None,
         if row["ended_at"] is not None:
             raise VisitError(_("この委託契約は終了しています。"))
         section_id, contract_id = row["section_id"], row["id"]
-    if draw_id is None and not reason:
-        raise VisitError(_("抽選によらず選んだ理由を入力してください（例：前回の指摘の再確認）。"))
-    if problem := texts.problem(reason, label=_("選んだ理由"), limit=MAX_REASON):
-        raise VisitError(problem)
     with immediate(db):
         if draw_id is not None:
             _check_draw(db, draw_id, campaign_id, kind, subject_id)
@@ -61,7 +52,7 @@ def start(db, *, campaign_id, kind, subject_id, auditor_id, forms, draw_id=None,
 def _check_draw(db, draw_id, campaign_id, kind, subject_id):
     """A draw starts only the visit of the section or contract it chose for a visit of that kind, once."""
     row = db.execute("SELECT kind, campaign_id, chosen_id, options FROM draws WHERE id = ?", [draw_id]).fetchone()
-    expected = ("section" if kind == "section" else "contract", campaign_id, subject_id)
+    expected = (kind, campaign_id, subject_id)
     if row is None or tuple(row[:3]) != expected or json.loads(row[3]).get("subject") != kind:
         raise VisitError(_("抽選記録がこの対象の抽選ではありません。"))
     if db.execute("SELECT 1 FROM visits WHERE draw_id = ? AND supersedes_id IS NULL", [draw_id]).fetchone():

@@ -42,14 +42,7 @@ def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None, reason="
     person = db.execute("SELECT section_id, retired_at FROM staff WHERE id = ?", [staff_id]).fetchone()
     if person is None or person[1] is not None:
         raise VisitError(_("この職員は在職者の名簿にいません。"))
-    if get_campaign(db, campaign_id=campaign_id) is None:
-        raise VisitError(_("キャンペーンがありません。"))
-    if retention.campaign_purged(db, campaign_id):
-        raise VisitError(_("このキャンペーンは保存期間満了により廃棄済みです。新しい実地監査は始められません。"))
-    if draw_id is None and not reason:
-        raise VisitError(_("抽選によらず選んだ理由を入力してください（例：前回の指摘の再確認）。"))
-    if problem := texts.problem(reason, label=_("選んだ理由"), limit=MAX_REASON):
-        raise VisitError(problem)
+    check_start(db, campaign_id, draw_id, reason)
     with immediate(db):
         if draw_id is not None:
             _check_draw(db, draw_id, campaign_id, staff_id)
@@ -62,6 +55,20 @@ def start_visit(db, *, campaign_id, staff_id, auditor_id, draw_id=None, reason="
         audit.record(db, user_id=auditor_id, action="start", entity="visit", entity_id=visit_id,
                      after={"staff_id": staff_id, "draw_id": draw_id, "reason": reason or None})
     return visit_id
+
+
+def check_start(db, campaign_id, draw_id, reason):
+    """What every new visit needs, whatever its subject: a live campaign, and a draw or a reason; returns the campaign."""
+    campaign = get_campaign(db, campaign_id=campaign_id)
+    if campaign is None:
+        raise VisitError(_("キャンペーンがありません。"))
+    if retention.campaign_purged(db, campaign_id):
+        raise VisitError(_("このキャンペーンは保存期間満了により廃棄済みです。新しい実地監査は始められません。"))
+    if draw_id is None and not reason:
+        raise VisitError(_("抽選によらず選んだ理由を入力してください（例：前回の指摘の再確認）。"))
+    if problem := texts.problem(reason, label=_("選んだ理由"), limit=MAX_REASON):
+        raise VisitError(problem)
+    return campaign
 
 
 def _check_draw(db, draw_id, campaign_id, staff_id):
