@@ -6,8 +6,6 @@ fail again. One 知識不足 follow-up of the demo visits is completed by a test
 was opened. Three people who sent no self-check are marked 病休・育休・長期研修 in a second
 self-check file. Every run imports the same files, so later runs change nothing.
 """
-import csv
-import io
 import random
 
 from . import imports
@@ -24,11 +22,8 @@ PASS_MARK = 70
 
 
 def _csv(header, rows, encoding):
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode(encoding)
+    from .demo import to_csv_bytes  # demo.py calls this module
+    return to_csv_bytes(header, rows, encoding)
 
 
 def _attempt(rng, person, test, day, fail_rate):

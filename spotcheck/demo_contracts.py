@@ -5,8 +5,6 @@ and the current one of 令和6年10月1日 (UTF-8 with BOM), where the 期日前
 run out and 庁内LAN's maintenance is now partly subcontracted. A first run imports both, so one
 contract shows as ended; later runs import the current one only, which then changes nothing.
 """
-import csv
-import io
 from pathlib import Path
 
 from . import imports
@@ -54,12 +52,9 @@ def register_rows(which):
 
 def register_file(which):
     """(file name, bytes) of one register, as Excel saves a CSV: CRLF line ends, in the file's encoding."""
+    from .demo import to_csv_bytes  # demo.py calls this module
     name, encoding = FILES[which]
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(register_rows(which))
-    return name, buffer.getvalue().encode(encoding)
+    return name, to_csv_bytes(HEADER, register_rows(which), encoding)
 
 
 def load_contracts(db, user_id, max_rows):
