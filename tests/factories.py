@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from PIL import Image, ImageDraw
 
-from spotcheck import imports, issuance, record, visits
+from spotcheck import followups, imports, issuance, record, visits
 
 PASSWORD = "correct horse battery"
 DUE = {"nonconformity": 30, "major": 7}
@@ -99,6 +99,17 @@ def sign_both(db, visit, refusal=None, remark="机上に未登録のUSBメモリ
                   data_url=signature_url())
     issuance.sign(db, visit["id"], visit["auditor"], due_days=DUE, role="auditee", name="鈴木 一郎",
                   data_url=None if refusal else signature_url(), refused=bool(refusal), reason=refusal or "")
+
+
+def overdue_followup(db, visit, due_on):
+    """Sign the visit with one 重大 (external_media) and set its follow-up's deadline to `due_on`; the follow-up row."""
+    fill_all(db, visit)
+    change(db, visit, "result", "major", check="external_media", at=soon(60))
+    sign_both(db, visit)
+    [row] = followups.listing(db)
+    db.execute("UPDATE followups SET due_on = ? WHERE id = ?", [due_on, row["id"]])
+    db.conn.commit()
+    return row
 
 
 def jpeg(color=(200, 60, 60)):

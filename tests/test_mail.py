@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 
 from spotcheck import auth, config, followups, mail
 from spotcheck.remind_command import run
-from tests.factories import change, fill_all, sign_both, soon
+from tests.factories import overdue_followup
 
 
 class Inbox:
@@ -40,12 +40,7 @@ def relay():
 @pytest.fixture
 def overdue(db, visit, city):
     """鈴木 一郎's (総務課) 重大 follow-up, due 2026-11-02, and addresses for the section head, admin and 総務."""
-    fill_all(db, visit)
-    change(db, visit, "result", "major", check="external_media", at=soon(60))
-    sign_both(db, visit)
-    [row] = followups.listing(db)
-    db.execute("UPDATE followups SET due_on = '2026-11-02' WHERE id = ?", [row["id"]])
-    db.conn.commit()
+    row = overdue_followup(db, visit, "2026-11-02")
     for username, role, section in (("head", "section_head", "0101"), ("other-head", "section_head", "0201"),
                                     ("lead", "admin", None), ("soumu", "viewer", None), ("quiet", "admin", None)):
         auth.create_user(db, username, "long enough pw", role, section_code=section)

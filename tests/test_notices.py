@@ -5,8 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from spotcheck import audit, clock, followups, trail
-from tests.factories import change, fill_all, sign_both, soon
+from spotcheck import audit, clock, trail
+from tests.factories import overdue_followup
 
 TODAY = datetime(2026, 12, 1, 10, tzinfo=clock.TIMEZONE)
 
@@ -14,12 +14,7 @@ TODAY = datetime(2026, 12, 1, 10, tzinfo=clock.TIMEZONE)
 @pytest.fixture
 def overdue(db, visit, city, monkeypatch):
     """A 重大 follow-up of 鈴木 一郎 (総務課) due 2026-11-02, and the app's clock on 2026-12-01."""
-    fill_all(db, visit)
-    change(db, visit, "result", "major", check="external_media", at=soon(60))
-    sign_both(db, visit)
-    [row] = followups.listing(db)
-    db.execute("UPDATE followups SET due_on = '2026-11-02' WHERE id = ?", [row["id"]])
-    db.conn.commit()
+    row = overdue_followup(db, visit, "2026-11-02")
     monkeypatch.setattr(clock, "now", lambda: TODAY)
     return row
 

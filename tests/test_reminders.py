@@ -3,9 +3,9 @@ from datetime import date, datetime
 
 import pytest
 
-from spotcheck import audit, auth, clock, config, followups, reminders
+from spotcheck import audit, auth, clock, config, reminders
 from spotcheck.remind_command import run
-from tests.factories import PASSWORD, change, fill_all, sign_both, soon
+from tests.factories import PASSWORD, overdue_followup
 
 DUE = date(2026, 11, 2)  # a Monday
 SETTINGS = {**config.defaults(), "BASE_URL": "https://spotcheck.city.example.lg.jp"}
@@ -14,13 +14,7 @@ SETTINGS = {**config.defaults(), "BASE_URL": "https://spotcheck.city.example.lg.
 @pytest.fixture
 def overdue(db, visit, city):
     """The follow-up of a locked visit of 000101 (総務課), its deadline set to DUE."""
-    fill_all(db, visit)
-    change(db, visit, "result", "major", check="external_media", at=soon(60))
-    sign_both(db, visit)
-    [row] = followups.listing(db)
-    db.execute("UPDATE followups SET due_on = ? WHERE id = ?", [DUE.isoformat(), row["id"]])
-    db.conn.commit()
-    return row
+    return overdue_followup(db, visit, DUE.isoformat())
 
 
 def fired(db):
